@@ -1,0 +1,100 @@
+// Package nic moves Ethernet frames. It knows nothing of the protocols
+// inside them: a Link receives and transmits whole frames (destination MAC
+// first, no preamble, no FCS) in batches, and the wrappers in the
+// subpackages (impair, pcap) compose around any Link, so tests and the
+// appliance build the same chains and differ only in the innermost link.
+//
+// Implementations: afpacket (a Linux AF_PACKET socket bound to one
+// interface), memlink (two links joined back to back in memory), impair
+// (loss, delay, reordering, rate limits), pcap (a tee that records every
+// frame).
+package nic
+
+import (
+	"errors"
+	"net"
+)
+
+// ErrClosed is returned by ReadBatch and WriteBatch once a Link is closed.
+// It is net.ErrClosed, so errors.Is works the same way as with sockets.
+var ErrClosed = net.ErrClosed
+
+// ErrTooBig is returned (wrapped) by WriteBatch for a frame longer than the
+// link can carry.
+var ErrTooBig = errors.New("nic: frame exceeds link MTU")
+
+// Offload describes checksum and segmentation work that is still to be
+// done on a frame, in the terms of Linux's struct virtio_net_hdr. The zero
+// value means none: the frame is complete and its checksums are correct.
+type Offload struct {
+	// NeedsChecksum: the transport checksum at CsumStart+CsumOffset holds
+	// only the pseudo-header sum; the rest must be folded in from CsumStart
+	// to the end of the frame (VIRTIO_NET_HDR_F_NEEDS_CSUM).
+	NeedsChecksum bool
+	// DataValid: the kernel already verified the checksum
+	// (VIRTIO_NET_HDR_F_DATA_VALID).
+	DataValid  bool
+	CsumStart  uint16
+	CsumOffset uint16
+	// GSOType is 0 for none, or a VIRTIO_NET_HDR_GSO_* value
+	// (1 TCPv4, 3 UDP, 4 TCPv6); the frame is then a super-frame to be cut
+	// into GSOSize-byte payloads behind copies of its headers (HdrLen bytes).
+	GSOType uint8
+	GSOSize uint16
+	HdrLen  uint16
+}
+
+// Frame is one Ethernet frame.
+type Frame struct {
+	Data    []byte
+	Offload Offload
+}
+
+// Stats are the counters every link keeps. Wrappers add their own
+// counters through their own types; these are the common ground.
+type Stats struct {
+	RxFrames, RxBytes uint64
+	TxFrames, TxBytes uint64
+	// RxDropped counts frames lost before the caller saw them: the
+	// kernel's drops (PACKET_STATISTICS) for afpacket, a full queue for
+	// memlink.
+	RxDropped uint64
+	// TxDropped counts frames the link accepted in WriteBatch but could
+	// not send (a full ring or queue, a link that is down).
+	TxDropped uint64
+	// RxErrors and TxErrors count failed system calls.
+	RxErrors, TxErrors uint64
+}
+
+// Link moves batches of Ethernet frames.
+//
+// Buffer ownership:
+//   - ReadBatch: the memory behind frames[i].Data belongs to the link and
+//     stays valid only until the next ReadBatch call on the same link (or
+//     Close). The caller copies whatever it keeps. Only one goroutine may
+//     call ReadBatch at a time.
+//   - WriteBatch: the link does not keep frames[i].Data after WriteBatch
+//     returns; the caller may reuse the buffers at once. WriteBatch may be
+//     called from several goroutines at once.
+type Link interface {
+	// ReadBatch blocks until at least one frame has arrived, then sets
+	// frames[0:n] and returns n >= 1. After Close it returns 0, ErrClosed.
+	ReadBatch(frames []Frame) (n int, err error)
+	// WriteBatch sends frames in order and returns how many were handed
+	// to the medium. A frame the link drops for lack of room counts as
+	// sent (and in Stats.TxDropped): like a NIC, a Link never blocks the
+	// stack on a full queue.
+	WriteBatch(frames []Frame) (n int, err error)
+	// MTU is the largest payload after the 14-byte Ethernet header.
+	MTU() int
+	// MAC is the link's own hardware address.
+	MAC() [6]byte
+	// Stats returns a snapshot of the counters.
+	Stats() Stats
+	// Close releases the link and wakes a blocked ReadBatch.
+	Close() error
+}
+
+// EthernetHeaderLen is the length of an Ethernet II header without a VLAN
+// tag.
+const EthernetHeaderLen = 14
