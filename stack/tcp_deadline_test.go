@@ -7,6 +7,14 @@ import (
 )
 
 func closedWithin(ch <-chan struct{}, d time.Duration) bool {
+	if d == 0 {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
 	select {
 	case <-ch:
 		return true
