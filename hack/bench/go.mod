@@ -1,0 +1,16 @@
+module github.com/tcpbox/tcpbox/hack/bench
+
+go 1.26.3
+
+require (
+	golang.org/x/sys v0.49.0
+	gvisor.dev/gvisor v0.0.0-20260527191743-a81fd9dd382e
+)
+
+require (
+	github.com/google/btree v1.1.2 // indirect
+	golang.org/x/exp v0.0.0-20250711185948-6ae5c78190dc // indirect
+	golang.org/x/time v0.15.0 // indirect
+)
+
+replace github.com/tcpbox/tcpbox => ../..

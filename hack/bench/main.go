@@ -1,0 +1,297 @@
+// Command bench measures tcpbox against the Linux kernel's TCP and gVisor's
+// netstack in one run, on one veth testbed between two network namespaces
+// (MTU 1500), with the same kernel client for all three servers:
+//
+//	go run . [-reps 3] [-d 3s] [-json results.json] [-servers kernel,gvisor,tcpbox]
+//
+// It must run as root. Figures: bulk throughput each way with one and four
+// connections, framed-echo round trip p50/p99 at 64 and 1400 bytes,
+// connections per second (connect, one framed echo, close), server CPU
+// seconds per GB moved, resident memory per idle connection with 10,000 of
+// them, and the kernel's drops on the AF_PACKET socket; each with offloads
+// off and on, medians of the repetitions, printed as a table with the
+// ratios tcpbox/kernel and tcpbox/gVisor, and as JSON.
+//
+// This is its own Go module so that gVisor never enters tcpbox's go.mod.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "serve":
+			serveMain(os.Args[2:])
+			return
+		case "client":
+			clientMain(os.Args[2:])
+			return
+		}
+	}
+	reps := flag.Int("reps", 3, "repetitions of each figure (the median is reported)")
+	dur := flag.Duration("d", 3*time.Second, "duration of each throughput, latency and rate run")
+	jsonOut := flag.String("json", "bench-results.json", "write the results as JSON here")
+	servers := flag.String("servers", "kernel,gvisor,tcpbox", "servers to measure")
+	modes := flag.String("offloads", "off,on", "offload settings to measure")
+	idle := flag.Int("idle", 10000, "idle connections for the memory figure")
+	flag.Parse()
+	if os.Geteuid() != 0 {
+		fatalf("needs root (network namespaces)")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fatalf("%v", err)
+	}
+	tb := newTestbed()
+	defer tb.close()
+	res := &results{Started: time.Now().UTC().Format(time.RFC3339), Reps: *reps, Duration: dur.String(), Figures: map[string]map[string]float64{}}
+	for _, mode := range strings.Split(*modes, ",") {
+		tb.offloads(mode == "on")
+		for _, kind := range strings.Split(*servers, ",") {
+			fmt.Fprintf(os.Stderr, "bench: offloads %s, server %s\n", mode, kind)
+			measureServer(tb, self, kind, mode, *reps, *dur, *idle, res)
+		}
+	}
+	res.print(os.Stdout, strings.Split(*modes, ","))
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+			fatalf("%v", err)
+		}
+		fmt.Printf("\nJSON: %s\n", *jsonOut)
+	}
+}
+
+// server is one running server under test.
+type server struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Reader
+	pid    int
+}
+
+func startServer(tb *testbed, self, kind string) (*server, error) {
+	tb.kernelAddress(kind == "kernel")
+	cmd := exec.Command("ip", "netns", "exec", tb.srv, self, "serve", "-kind", kind)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, stdout: bufio.NewReader(out), pid: cmd.Process.Pid}
+	ready := make(chan error, 1)
+	go func() {
+		line, err := s.stdout.ReadString('\n')
+		if err == nil && strings.TrimSpace(line) != "ready" {
+			err = fmt.Errorf("server said %q", line)
+		}
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			s.stop()
+			return nil, err
+		}
+	case <-time.After(30 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("server %s not ready in 30s", kind)
+	}
+	return s, nil
+}
+
+func (s *server) stop() serverStats {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	var st serverStats
+	done := make(chan struct{})
+	go func() {
+		json.NewDecoder(s.stdout).Decode(&st)
+		io.Copy(io.Discard, s.stdout)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+	}
+	s.cmd.Wait()
+	return st
+}
+
+// cpuSeconds reads the process's user+system CPU time.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100 // USER_HZ
+}
+
+// rssBytes reads the process's resident set size.
+func rssBytes(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func runClient(tb *testbed, self string, timeout time.Duration, args ...string) (clientResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", tb.cli, self, "client"}, args...)...).Output()
+	var r clientResult
+	if err != nil {
+		return r, fmt.Errorf("client %v: %w", args, err)
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, fmt.Errorf("client %v: %w: %q", args, err, out)
+	}
+	return r, nil
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return -1
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Duration, idle int, res *results) {
+	srv, err := startServer(tb, self, kind)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", kind, err)
+		return
+	}
+	set := func(fig string, v float64) { res.set(mode, fig, kind, v) }
+	timeout := dur + 30*time.Second
+
+	// Memory first, on a fresh server, so earlier bulk buffers do not
+	// hide in the baseline.
+	if idle > 0 {
+		if per, err := idleMemory(tb, self, srv.pid, idle); err == nil {
+			set("idle_bytes_per_conn", per)
+		} else {
+			fmt.Fprintf(os.Stderr, "bench: %s idle: %v\n", kind, err)
+		}
+	}
+	var cpuPerGB []float64
+	bulk := map[string][]float64{}
+	rtt := map[string][]float64{}
+	var cps []float64
+	for rep := 0; rep < reps; rep++ {
+		for _, op := range []string{"upload", "download"} {
+			for _, p := range []int{1, 4} {
+				c0 := cpuSeconds(srv.pid)
+				r, err := runClient(tb, self, timeout, "-op", op, "-p", strconv.Itoa(p), "-d", dur.String())
+				if err != nil || r.Bytes == 0 {
+					fmt.Fprintf(os.Stderr, "bench: %s %s -p %d: %v %+v\n", kind, op, p, err, r)
+					continue
+				}
+				bulk[fmt.Sprintf("%s_p%d_gbps", op, p)] = append(bulk[fmt.Sprintf("%s_p%d_gbps", op, p)], r.Gbps)
+				if p == 1 {
+					cpuPerGB = append(cpuPerGB, (cpuSeconds(srv.pid)-c0)/(float64(r.Bytes)/1e9))
+				}
+			}
+		}
+		for _, size := range []int{64, 1400} {
+			r, err := runClient(tb, self, timeout, "-op", "rr", "-size", strconv.Itoa(size), "-d", dur.String())
+			if err != nil || r.Count == 0 {
+				fmt.Fprintf(os.Stderr, "bench: %s rr %d: %v %+v\n", kind, size, err, r)
+				continue
+			}
+			rtt[fmt.Sprintf("rr%d_p50_us", size)] = append(rtt[fmt.Sprintf("rr%d_p50_us", size)], r.P50us)
+			rtt[fmt.Sprintf("rr%d_p99_us", size)] = append(rtt[fmt.Sprintf("rr%d_p99_us", size)], r.P99us)
+		}
+		r, err := runClient(tb, self, timeout, "-op", "crr", "-p", "4", "-d", dur.String())
+		if err != nil || r.Count == 0 {
+			fmt.Fprintf(os.Stderr, "bench: %s crr: %v %+v\n", kind, err, r)
+		} else {
+			cps = append(cps, r.PerSec)
+		}
+	}
+	for k, v := range bulk {
+		set(k, median(v))
+	}
+	for k, v := range rtt {
+		set(k, median(v))
+	}
+	if len(cps) > 0 {
+		set("conn_per_sec", median(cps))
+	}
+	if len(cpuPerGB) > 0 {
+		set("cpu_s_per_gb", median(cpuPerGB))
+	}
+	st := srv.stop()
+	set("afpacket_rx_drops", float64(st.RxDropped))
+}
+
+func idleMemory(tb *testbed, self string, pid, n int) (float64, error) {
+	before := rssBytes(pid)
+	cmd := exec.Command("ip", "netns", "exec", tb.cli, self, "client", "-op", "hold", "-n", strconv.Itoa(n))
+	stdin, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(out).ReadString('\n')
+		line <- l
+	}()
+	var held int
+	select {
+	case l := <-line:
+		fmt.Sscanf(l, "held %d", &held)
+	case <-time.After(120 * time.Second):
+		return 0, fmt.Errorf("hold: no answer in 120s")
+	}
+	if held < n {
+		return 0, fmt.Errorf("hold: only %d of %d connections", held, n)
+	}
+	time.Sleep(2 * time.Second) // let the server settle the accepts
+	return (rssBytes(pid) - before) / float64(held), nil
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// The benchmark's services, identical on every server under test.
+const (
+	portSink   = 5001 // reads and discards (upload)
+	portSource = 5002 // writes until the client closes (download)
+	portEcho   = 5003 // framed echo: 4-byte big-endian length, payload
+)
+
+// serverStats is what a server reports on stdout when it ends.
+type serverStats struct {
+	Kind      string `json:"kind"`
+	RxDropped uint64 `json:"rx_dropped"` // kernel drops on the AF_PACKET socket
+	Note      string `json:"note,omitempty"`
+}
+
+// listenFunc opens a listener on the server's address and port.
+type listenFunc func(port int) (net.Listener, error)
+
+func serveMain(args []string) {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	kind := fs.String("kind", "kernel", "kernel, gvisor or tcpbox")
+	iface := fs.String("iface", "veth0", "interface for gvisor and tcpbox")
+	addr := fs.String("addr", srvAddr+prefix, "server address")
+	fs.Parse(args)
+
+	var listen listenFunc
+	var stats func() serverStats
+	var closeFn func()
+	switch *kind {
+	case "kernel":
+		listen = func(port int) (net.Listener, error) {
+			return net.Listen("tcp4", fmt.Sprintf("%s:%d", srvAddr, port))
+		}
+		stats = func() serverStats { return serverStats{Kind: "kernel", Note: "kernel sockets: no AF_PACKET"} }
+		closeFn = func() {}
+	case "gvisor":
+		listen, stats, closeFn = startGVisor(*iface, *addr)
+	case "tcpbox":
+		listen, stats, closeFn = startTCPBox(*iface, *addr)
+	default:
+		fatalf("unknown server kind %q", *kind)
+	}
+	var lns []net.Listener
+	var wg sync.WaitGroup
+	for port, h := range map[int]func(net.Conn){portSink: sink, portSource: source, portEcho: framedEcho} {
+		ln, err := listen(port)
+		if err != nil {
+			fatalf("listen %d: %v", port, err)
+		}
+		lns = append(lns, ln)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acceptLoop(ln, h)
+		}()
+	}
+	fmt.Println("ready")
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	for _, ln := range lns {
+		ln.Close()
+	}
+	st := stats()
+	json.NewEncoder(os.Stdout).Encode(st)
+	closeFn()
+	os.Exit(0)
+}
+
+func acceptLoop(ln net.Listener, h func(net.Conn)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		go func() {
+			defer c.Close()
+			h(c)
+		}()
+	}
+}
+
+func sink(c net.Conn) {
+	buf := make([]byte, 256<<10)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+func source(c net.Conn) {
+	buf := make([]byte, 128<<10)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	for {
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func framedEcho(c net.Conn) {
+	var hdr [4]byte
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		n := binary.BigEndian.Uint32(hdr[:])
+		if int(n) > len(buf) {
+			return
+		}
+		if _, err := io.ReadFull(c, buf[:n]); err != nil {
+			return
+		}
+		out := make([]byte, 0, 4+n)
+		out = append(append(out, hdr[:]...), buf[:n]...)
+		if _, err := c.Write(out); err != nil {
+			return
+		}
+	}
+}
