@@ -1,0 +1,325 @@
+package pcap
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/nic"
+	"github.com/tcpbox/tcpbox/nic/memlink"
+)
+
+var t0 = time.Unix(1700000000, 123456789)
+
+func payload(i, n int) []byte {
+	b := make([]byte, n)
+	for j := range b {
+		b[j] = byte(i*7 + j)
+	}
+	return b
+}
+
+func readAll(t *testing.T, r io.Reader) []Record {
+	t.Helper()
+	pr, err := NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Record
+	for {
+		rec, err := pr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Data = append([]byte(nil), rec.Data...)
+		out = append(out, rec)
+	}
+}
+
+func TestWriterReaderRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := []int{60, 100, 101, 1514}
+	for i, n := range sizes {
+		if err := w.WriteFrame(t0.Add(time.Duration(i)), payload(i, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hdr := buf.Bytes()[:fileHeaderLen]
+	if binary.LittleEndian.Uint32(hdr) != 0xa1b23c4d || binary.LittleEndian.Uint32(hdr[20:]) != 1 ||
+		binary.LittleEndian.Uint32(hdr[16:]) != 100 {
+		t.Fatalf("file header % x", hdr)
+	}
+	recs := readAll(t, &buf)
+	if len(recs) != len(sizes) {
+		t.Fatalf("%d records", len(recs))
+	}
+	for i, rec := range recs {
+		want := payload(i, sizes[i])
+		if len(want) > 100 {
+			want = want[:100]
+		}
+		if !bytes.Equal(rec.Data, want) || rec.OrigLen != sizes[i] || !rec.Time.Equal(t0.Add(time.Duration(i))) {
+			t.Errorf("record %d: len %d orig %d time %v", i, len(rec.Data), rec.OrigLen, rec.Time)
+		}
+	}
+}
+
+// TestReaderVariants reads hand-built files in both byte orders with
+// microsecond and nanosecond timestamps.
+func TestReaderVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		order binary.ByteOrder
+		magic uint32
+		frac  uint32
+		want  time.Time
+	}{
+		{"le-micro", binary.LittleEndian, magicMicro, 5, time.Unix(10, 5000)},
+		{"be-micro", binary.BigEndian, magicMicro, 5, time.Unix(10, 5000)},
+		{"le-nano", binary.LittleEndian, magicNano, 5, time.Unix(10, 5)},
+		{"be-nano", binary.BigEndian, magicNano, 5, time.Unix(10, 5)},
+	} {
+		b := make([]byte, fileHeaderLen+recordHeaderLen+3)
+		o := tc.order
+		o.PutUint32(b[0:], tc.magic)
+		o.PutUint16(b[4:], 2)
+		o.PutUint16(b[6:], 4)
+		o.PutUint32(b[16:], 65535)
+		o.PutUint32(b[20:], 1)
+		o.PutUint32(b[24:], 10)
+		o.PutUint32(b[28:], tc.frac)
+		o.PutUint32(b[32:], 3)
+		o.PutUint32(b[36:], 9)
+		copy(b[40:], "abc")
+		recs := readAll(t, bytes.NewReader(b))
+		if len(recs) != 1 || string(recs[0].Data) != "abc" || recs[0].OrigLen != 9 || !recs[0].Time.Equal(tc.want) {
+			t.Errorf("%s: %+v", tc.name, recs)
+		}
+	}
+}
+
+func TestReaderRejects(t *testing.T) {
+	var good bytes.Buffer
+	w, _ := NewWriter(&good, 0)
+	w.WriteFrame(t0, payload(0, 10))
+	g := good.Bytes()
+	mod := func(off int, v uint32) []byte {
+		b := append([]byte(nil), g...)
+		binary.LittleEndian.PutUint32(b[off:], v)
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want error
+	}{
+		{"empty", nil, ErrTruncated},
+		{"short header", g[:10], ErrTruncated},
+		{"magic", mod(0, 0x12345678), ErrBadMagic},
+		{"version", mod(4, 7), ErrVersion},
+		{"short record header", g[:fileHeaderLen+5], ErrTruncated},
+		{"short data", g[:len(g)-1], ErrTruncated},
+		{"caplen above snap", mod(32, MaxSnapLen+1), ErrRecord},
+		{"orig below cap", mod(36, 3), ErrRecord},
+		{"nanoseconds overflow", mod(28, 1e9), ErrRecord},
+	} {
+		pr, err := NewReader(bytes.NewReader(tc.b))
+		if err == nil {
+			_, err = pr.Next()
+		}
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestWrapBothDirections(t *testing.T) {
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer b.Close()
+	var buf bytes.Buffer
+	tick := t0
+	clock := func() time.Time { tick = tick.Add(time.Microsecond); return tick }
+	wa := Wrap(a, &buf, Options{Clock: clock})
+	defer wa.Close()
+	out := make([]nic.Frame, 4)
+	// a -> b (recorded on write), b -> a (recorded on read).
+	wa.WriteBatch([]nic.Frame{{Data: payload(1, 60)}, {Data: payload(2, 61)}})
+	b.WriteBatch([]nic.Frame{{Data: payload(3, 62)}})
+	if n, err := wa.ReadBatch(out); n != 1 || err != nil {
+		t.Fatalf("ReadBatch = %d, %v", n, err)
+	}
+	if wa.Err() != nil {
+		t.Fatal(wa.Err())
+	}
+	recs := readAll(t, &buf)
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i, rec := range recs {
+		if !bytes.Equal(rec.Data, payload(i+1, 60+i)) {
+			t.Errorf("record %d differs", i)
+		}
+	}
+	if !recs[2].Time.After(recs[0].Time) {
+		t.Errorf("timestamps not from the clock: %v %v", recs[0].Time, recs[2].Time)
+	}
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n--; f.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestWrapSinkErrorDoesNotFailLink(t *testing.T) {
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer b.Close()
+	wa := Wrap(a, &failWriter{n: 1}, Options{})
+	defer wa.Close()
+	if n, err := wa.WriteBatch([]nic.Frame{{Data: payload(0, 60)}}); n != 1 || err != nil {
+		t.Fatalf("WriteBatch = %d, %v", n, err)
+	}
+	if wa.Err() == nil {
+		t.Fatal("sink error not reported")
+	}
+	if n, err := b.ReadBatch(make([]nic.Frame, 2)); n != 1 || err != nil {
+		t.Fatalf("frame not passed on: %d, %v", n, err)
+	}
+}
+
+// TestWrapConcurrentWriters checks that records from concurrent
+// WriteBatch calls never interleave: every record must read back whole.
+func TestWrapConcurrentWriters(t *testing.T) {
+	a, b := memlink.New(memlink.Options{MTU: 1500, QueueLen: 8})
+	defer b.Close()
+	var buf bytes.Buffer
+	wa := Wrap(a, &buf, Options{})
+	defer wa.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := []nic.Frame{{Data: bytes.Repeat([]byte{byte(g)}, 100+g)}}
+			for i := 0; i < 500; i++ {
+				wa.WriteBatch(f)
+			}
+		}()
+	}
+	wg.Wait()
+	recs := readAll(t, &buf)
+	if len(recs) != 2000 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for i, rec := range recs {
+		g := len(rec.Data) - 100
+		if g < 0 || g > 3 || !bytes.Equal(rec.Data, bytes.Repeat([]byte{byte(g)}, 100+g)) {
+			t.Fatalf("record %d mangled", i)
+		}
+	}
+}
+
+func TestWrapZeroAllocs(t *testing.T) {
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer b.Close()
+	wa := Wrap(a, io.Discard, Options{})
+	defer wa.Close()
+	in := []nic.Frame{{Data: payload(0, 1514)}, {Data: payload(1, 60)}}
+	out := make([]nic.Frame, 4)
+	wb := WrapSink(b, NewRing(RingOptions{MaxBytes: 1 << 16}), nil)
+	allocs := testing.AllocsPerRun(200, func() {
+		wa.WriteBatch(in)
+		wb.ReadBatch(out)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per batch, want 0", allocs)
+	}
+}
+
+// TestRingModel offers random frames to small rings and checks after each
+// one that the ring holds exactly the longest suffix of kept frames that
+// fits its bounds, as a pcap stream the Reader accepts.
+func TestRingModel(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		o := RingOptions{MaxBytes: 200 + rng.IntN(800), MaxFrames: 1 + rng.IntN(12), SnapLen: 50 + rng.IntN(200)}
+		odd := seed%2 == 0
+		if odd {
+			o.Filter = func(f []byte) bool { return f[0]%2 == 1 }
+		}
+		r := NewRing(o)
+		var kept [][]byte
+		for i := 0; i < 300; i++ {
+			f := payload(i, 1+rng.IntN(300))
+			r.WriteFrame(t0.Add(time.Duration(i)), f)
+			if !odd || f[0]%2 == 1 {
+				kept = append(kept, f)
+			}
+			var buf bytes.Buffer
+			r.WriteTo(&buf)
+			got := readAll(t, &buf)
+			if len(got) > o.MaxFrames {
+				t.Fatalf("seed %d: %d frames > %d", seed, len(got), o.MaxFrames)
+			}
+			total := 0
+			for j, rec := range got {
+				want := kept[len(kept)-len(got)+j]
+				snap := want[:min(len(want), min(o.SnapLen, o.MaxBytes))]
+				if !bytes.Equal(rec.Data, snap) || rec.OrigLen != len(want) {
+					t.Fatalf("seed %d step %d: record %d is not the expected suffix", seed, i, j)
+				}
+				total += len(rec.Data)
+			}
+			if total > o.MaxBytes {
+				t.Fatalf("seed %d: %d bytes > %d", seed, total, o.MaxBytes)
+			}
+			if len(kept) > 0 && len(got) == 0 {
+				t.Fatalf("seed %d step %d: newest frame not kept", seed, i)
+			}
+			// The suffix is the longest that fits: one more older frame
+			// would break a bound. The ring may waste at most one
+			// SnapLen of space at its wrap point.
+			if n := len(got); n < len(kept) && n < o.MaxFrames {
+				older := kept[len(kept)-n-1]
+				if total+min(len(older), o.SnapLen)+o.SnapLen <= o.MaxBytes {
+					t.Fatalf("seed %d step %d: evicted too much (%d frames, %d bytes)", seed, i, n, total)
+				}
+			}
+		}
+		if s := r.Stats(); s.Seen != 300 || s.Kept != uint64(len(kept)) {
+			t.Fatalf("stats %+v, kept %d", s, len(kept))
+		}
+	}
+}
+
+func BenchmarkWrapWrite(b *testing.B) {
+	x, y := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer y.Close()
+	wx := Wrap(x, io.Discard, Options{})
+	in := make([]nic.Frame, 32)
+	for i := range in {
+		in[i].Data = payload(i, 1514)
+	}
+	out := make([]nic.Frame, 32)
+	b.ReportAllocs()
+	for b.Loop() {
+		wx.WriteBatch(in)
+		y.ReadBatch(out)
+	}
+	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "frames/s")
+}

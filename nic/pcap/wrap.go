@@ -1,0 +1,107 @@
+package pcap
+
+import (
+	"io"
+	"time"
+
+	"github.com/tcpbox/tcpbox/nic"
+)
+
+// Sink takes recorded frames: a *Writer or a *Ring. WriteFrame must not
+// keep frame after it returns and must be safe for concurrent use.
+type Sink interface {
+	WriteFrame(ts time.Time, frame []byte) error
+}
+
+var (
+	_ Sink = (*Writer)(nil)
+	_ Sink = (*Ring)(nil)
+)
+
+// Options configure Wrap.
+type Options struct {
+	// SnapLen cuts recorded frames to this many bytes; 0 means
+	// DefaultSnapLen.
+	SnapLen int
+	// Clock stamps the records; nil means time.Now.
+	Clock func() time.Time
+}
+
+// Link is a nic.Link that records every frame it reads or writes, then
+// passes it on unchanged. A failing sink never fails the link: the first
+// sink error is kept (Err) and recording continues to be attempted.
+type Link struct {
+	nic.Link
+	sink  Sink
+	clock func() time.Time
+	werr  *Writer // set when Wrap made the Writer, for Err
+	herr  error   // error writing the file header
+}
+
+var _ nic.Link = (*Link)(nil)
+
+// Wrap returns link with every frame in both directions written to w as a
+// pcap stream. The file header is written at once; if that fails, Err
+// reports it and nothing more is written.
+func Wrap(link nic.Link, w io.Writer, o Options) *Link {
+	pw, err := NewWriter(w, o.SnapLen)
+	l := &Link{Link: link, clock: o.Clock}
+	if err != nil {
+		l.herr = err
+		l.sink = discard{}
+	} else {
+		l.sink, l.werr = pw, pw
+	}
+	if l.clock == nil {
+		l.clock = time.Now
+	}
+	return l
+}
+
+// WrapSink returns link with every frame in both directions given to
+// sink (a Ring, for example); clock nil means time.Now.
+func WrapSink(link nic.Link, sink Sink, clock func() time.Time) *Link {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Link{Link: link, sink: sink, clock: clock}
+}
+
+type discard struct{}
+
+func (discard) WriteFrame(time.Time, []byte) error { return nil }
+
+// ReadBatch reads from the wrapped link and records what it returns.
+func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
+	n, err := l.Link.ReadBatch(frames)
+	if n > 0 {
+		now := l.clock()
+		for i := 0; i < n; i++ {
+			l.sink.WriteFrame(now, frames[i].Data)
+		}
+	}
+	return n, err
+}
+
+// WriteBatch writes to the wrapped link and records the frames it took.
+func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
+	n, err := l.Link.WriteBatch(frames)
+	if n > 0 {
+		now := l.clock()
+		for i := 0; i < n; i++ {
+			l.sink.WriteFrame(now, frames[i].Data)
+		}
+	}
+	return n, err
+}
+
+// Err returns the first error writing the pcap stream, if Wrap made it.
+func (l *Link) Err() error {
+	if l.herr != nil {
+		return l.herr
+	}
+	if l.werr != nil {
+		return l.werr.Err()
+	}
+	return nil
+}
