@@ -1,11 +1,5 @@
-// Package cc holds tcpbox's congestion-control algorithms behind one
-// interface. An algorithm does no I/O and reads no clock: the TCP sender
-// calls it with the time and what an ACK or a loss told it, and the
-// algorithm moves the congestion window (and, for rate-based algorithms,
-// the pacing rate) in the Sender it is given.
-//
-// Loss detection and recovery (SACK scoreboard, RACK-TLP, PRR) live in the
-// TCP sender; an algorithm only hears of their outcome through OnEvent.
+// The contract between the TCP sender and its congestion controller.
+
 package cc
 
 import "time"
@@ -50,6 +44,13 @@ type RateSample struct {
 	AppLimited     bool
 	PriorDelivered int64 // total delivered when the sampled packet was sent
 	Losses         int64 // bytes marked lost by this ACK
+
+	// DeliveredTotal is the connection's total delivered bytes after this
+	// ACK (C.delivered). Algorithms count rounds with it: a round ends when
+	// a packet sent after the round began is delivered, that is when
+	// PriorDelivered reaches the DeliveredTotal noted at the round's start.
+	// Added after the first contract; 0 means unknown.
+	DeliveredTotal int64
 }
 
 // Rate returns the sample's delivery rate in bytes per second.
@@ -84,77 +85,3 @@ type Algorithm interface {
 	// OnEvent is called on congestion signals and recovery transitions.
 	OnEvent(s *Sender, ev Event, now time.Duration)
 }
-
-// Reno is RFC 5681 congestion control: slow start, congestion avoidance
-// with appropriate byte counting (RFC 3465, L=2), and halving on loss.
-// During recovery the sender sizes the window itself (fast recovery or
-// PRR); Reno only sets the threshold and the window left after recovery.
-type Reno struct {
-	InitialWindow int // segments; 0 means 10 (RFC 6928)
-	acc           int // bytes acknowledged toward the next increase in congestion avoidance
-	priorCwnd     int
-	priorSsthresh int
-}
-
-func (r *Reno) Name() string { return "reno" }
-
-func (r *Reno) Init(s *Sender, now time.Duration) {
-	iw := r.InitialWindow
-	if iw <= 0 {
-		iw = 10
-	}
-	s.Cwnd = iw * s.MSS
-	s.Ssthresh = InitialSsthresh
-}
-
-func (r *Reno) OnAck(s *Sender, a *Ack) {
-	if s.InRecovery || a.Acked <= 0 {
-		return
-	}
-	if s.Cwnd < s.Ssthresh {
-		// RFC 5681 §3.1 with RFC 3465: grow by the bytes acked, at most
-		// 2*SMSS per ACK.
-		inc := a.Acked
-		if inc > 2*s.MSS {
-			inc = 2 * s.MSS
-		}
-		s.Cwnd += inc
-		return
-	}
-	// Congestion avoidance: one SMSS per window of acknowledged bytes.
-	r.acc += a.Acked
-	if r.acc >= s.Cwnd {
-		r.acc -= s.Cwnd
-		s.Cwnd += s.MSS
-	}
-}
-
-func (r *Reno) OnEvent(s *Sender, ev Event, now time.Duration) {
-	switch ev {
-	case EventFastRecovery, EventECE:
-		r.priorCwnd, r.priorSsthresh = s.Cwnd, s.Ssthresh
-		// RFC 5681 (4): ssthresh = max(FlightSize/2, 2*SMSS).
-		s.Ssthresh = max(s.InFlight/2, 2*s.MSS)
-		s.Cwnd = s.Ssthresh
-		r.acc = 0
-	case EventRTO:
-		r.priorCwnd, r.priorSsthresh = s.Cwnd, s.Ssthresh
-		s.Ssthresh = max(s.InFlight/2, 2*s.MSS)
-		s.Cwnd = s.MSS // loss window, RFC 5681 §3.1
-		r.acc = 0
-	case EventRecoveryExit:
-		s.Cwnd = s.Ssthresh
-	case EventUndo:
-		if r.priorCwnd > 0 {
-			s.Cwnd, s.Ssthresh = max(s.Cwnd, r.priorCwnd), max(s.Ssthresh, r.priorSsthresh)
-		}
-	case EventIdleRestart:
-		iw := r.InitialWindow
-		if iw <= 0 {
-			iw = 10
-		}
-		s.Cwnd = min(s.Cwnd, iw*s.MSS) // RFC 5681 §4.1: restart window
-	}
-}
-
-var _ Algorithm = (*Reno)(nil)
