@@ -1,0 +1,37 @@
+package config
+
+import (
+	"os"
+	"testing"
+)
+
+// FuzzDecode: the loader never panics, and whatever it accepts encodes and
+// decodes back to the same configuration.
+func FuzzDecode(f *testing.F) {
+	c := Defaults()
+	b, _ := Encode(&c)
+	f.Add(b)
+	if v1, err := os.ReadFile("testdata/v1.json"); err == nil {
+		f.Add(v1)
+	}
+	f.Add([]byte(`{"version":2,"profiles":{"x":{"congestion":"bbr"}}}`))
+	f.Add([]byte(`{"version":1,"tcp":{"rto_min_ms":5}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Decode(data)
+		if err != nil {
+			return
+		}
+		enc, err := Encode(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("re-decode of an accepted file: %v", err)
+		}
+		enc2, _ := Encode(&back)
+		if string(enc) != string(enc2) {
+			t.Fatal("round trip differs")
+		}
+	})
+}
