@@ -15,7 +15,8 @@ import (
 // ready to use and means "no deadline".
 type tcpDeadline struct {
 	mu      sync.Mutex
-	timer   *time.Timer
+	at      time.Time
+	timer   *time.Timer   // made once, then Reset: setting a deadline allocates nothing
 	expired chan struct{} // closed once the deadline has passed; nil until first needed
 	passed  bool
 }
@@ -27,16 +28,13 @@ func (d *tcpDeadline) set(t time.Time) {
 	defer d.mu.Unlock()
 	if d.timer != nil {
 		d.timer.Stop()
-		d.timer = nil
 	}
-	if d.expired == nil {
-		d.expired = make(chan struct{})
-	}
-	if d.passed {
+	if d.expired == nil || d.passed {
 		// A passed deadline that is moved again starts a new period.
 		d.expired = make(chan struct{})
 		d.passed = false
 	}
+	d.at = t
 	if t.IsZero() {
 		return
 	}
@@ -46,16 +44,27 @@ func (d *tcpDeadline) set(t time.Time) {
 		d.passed = true
 		return
 	}
-	ch := d.expired
-	d.timer = time.AfterFunc(dur, func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		// Only the period this timer was armed for may be closed.
-		if d.expired == ch && !d.passed {
-			close(ch)
-			d.passed = true
-		}
-	})
+	if d.timer == nil {
+		d.timer = time.AfterFunc(dur, d.fire)
+	} else {
+		d.timer.Reset(dur)
+	}
+}
+
+// fire runs on the timer: it closes the channel if the deadline it was
+// armed for still stands and has come (a racing set may have moved it).
+func (d *tcpDeadline) fire() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.passed || d.at.IsZero() || d.expired == nil {
+		return
+	}
+	if dur := time.Until(d.at); dur > 0 {
+		d.timer.Reset(dur)
+		return
+	}
+	close(d.expired)
+	d.passed = true
 }
 
 // done returns the channel that is closed when the deadline passes. With
@@ -75,8 +84,8 @@ func (d *tcpDeadline) stop() {
 	defer d.mu.Unlock()
 	if d.timer != nil {
 		d.timer.Stop()
-		d.timer = nil
 	}
+	d.at = time.Time{}
 }
 
 // tcpSignal is a level-free wakeup: a channel of capacity one that the
