@@ -1,0 +1,275 @@
+//go:build tcpglue
+
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp"
+)
+
+func testCfg() tcp.Config {
+	c := tcp.DefaultConfig()
+	c.MSL = 200 * time.Millisecond
+	return c
+}
+
+func dialCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// pipeEcho starts an echo server on b:7 and returns a connection from a.
+func pipeEcho(t *testing.T, p *tcpPipe) (*TCPListener, *TCPConn) {
+	t.Helper()
+	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:7"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+				c.(*TCPConn).CloseWrite()
+			}()
+		}
+	}()
+	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 7), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ln, c
+}
+
+func TestTCPPipeEchoHalfClose(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	_, c := pipeEcho(t, p)
+	if c.LocalAddrPort().Addr() != p.la.addr || c.RemoteAddrPort().Port() != 7 {
+		t.Fatalf("addresses %v -> %v", c.LocalAddr(), c.RemoteAddr())
+	}
+	msg := make([]byte, 1<<20)
+	rand.Read(msg)
+	want := sha256.Sum256(msg)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Write(msg)
+		if err == nil {
+			err = c.CloseWrite()
+		}
+		errc <- err
+	}()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(got) != want || len(got) != len(msg) {
+		t.Fatalf("echo returned %d bytes, differing", len(got))
+	}
+	info := c.TCPInfo()
+	if info.BytesAcked < uint64(len(msg)) && info.BytesReceived < uint64(len(msg)) {
+		t.Fatalf("info counters not moving: %+v", info)
+	}
+}
+
+func TestTCPPipeRefused(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	_, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 9), nil)
+	var oe *net.OpError
+	if !errors.As(err, &oe) || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial to a closed port: %v, want *net.OpError ECONNREFUSED", err)
+	}
+	if p.b.resetsSent.Load() == 0 {
+		t.Fatal("no RST counted for a segment that matched nothing")
+	}
+}
+
+func TestTCPPipeReadDeadline(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	_, c := pipeEcho(t, p)
+	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	var b [10]byte
+	_, err := c.Read(b[:])
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past deadline: %v", err)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("deadline error is not a net.Error timeout: %v", err)
+	}
+	// Clearing the deadline makes the connection usable again.
+	c.SetReadDeadline(time.Time{})
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.ReadFull(c, b[:1]); err != nil || b[0] != 'x' {
+		t.Fatalf("read after deadline cleared: %v %q", err, b[:1])
+	}
+}
+
+func TestTCPPipeClosedErrors(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	_, c := pipeEcho(t, p)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read after close: %v", err)
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+	if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("second close: %v", err)
+	}
+}
+
+func TestTCPPipeResetByLinger0(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:8"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 8), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ln.SetDeadline(time.Now().Add(20 * time.Second))
+	s, err := ln.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetLinger(0)
+	s.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read after peer's abort: %v, want ECONNRESET", err)
+	}
+}
+
+func TestTCPPipeAcceptDeadlineAndClose(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetDeadline(time.Now().Add(30 * time.Millisecond))
+	if _, err := ln.Accept(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("accept past deadline: %v", err)
+	}
+	if _, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("second listener on a port: %v", err)
+	}
+	ln.Close()
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("accept after close: %v", err)
+	}
+	// The port is free again.
+	ln2, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2.Close()
+}
+
+// TestTCPPipeTimeWait checks that the active closer holds TIME-WAIT for
+// 2*MSL and then forgets the connection, and that a listener can be
+// opened on the port meanwhile (SO_REUSEADDR semantics).
+func TestTCPPipeTimeWait(t *testing.T) {
+	cfg := testCfg()
+	cfg.MSL = 300 * time.Millisecond
+	p := newTCPPipe(t, cfg)
+	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:10"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 10), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetDeadline(time.Now().Add(20 * time.Second))
+	s, err := ln.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b closes first: b goes FIN-WAIT -> TIME-WAIT.
+	s.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("read after peer's FIN: %v", err)
+	}
+	c.Close()
+	var sawTW time.Duration
+	start := time.Now()
+	for time.Since(start) < 20*time.Second {
+		infos := p.b.connections()
+		if len(infos) == 1 && infos[0].State == tcp.TimeWait && sawTW == 0 {
+			sawTW = time.Since(start)
+			// Listening again on the port while TIME-WAIT holds it.
+			ln.Close()
+			ln2, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:10"), nil)
+			if err != nil {
+				t.Fatalf("listen during TIME-WAIT: %v", err)
+			}
+			defer ln2.Close()
+		}
+		if len(infos) == 0 && sawTW != 0 {
+			held := time.Since(start) - sawTW
+			if held < 2*cfg.MSL-50*time.Millisecond {
+				t.Fatalf("TIME-WAIT released after %v, want >= 2*MSL = %v", held, 2*cfg.MSL)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("TIME-WAIT seen at %v, never released", sawTW)
+}
+
+func TestTCPPipeWriteDeadline(t *testing.T) {
+	p := newTCPPipe(t, testCfg())
+	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:11"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 11), []TCPOption{WithBuffers(64<<10, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Nobody reads on b: the peer's window and our send buffer fill, then
+	// Write blocks until its deadline.
+	c.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+	n, err := c.Write(make([]byte, 64<<20))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write into a full window: n=%d err=%v", n, err)
+	}
+	if n == 0 || n >= 64<<20 {
+		t.Fatalf("wrote %d bytes before the deadline", n)
+	}
+}

@@ -1,0 +1,331 @@
+//go:build tcpglue
+
+package stack
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp"
+)
+
+// TCPConn is one TCP connection of a Stack: a net.Conn.
+//
+// Concurrency: mu guards tc (a tcp.Conn is not safe for concurrent use)
+// and is held around every call into it, by the receive loop (Input,
+// Output), by the timer (Output) and by the application (Read, Write,
+// Close). After each such call the caller runs flushLocked, which emits
+// what is due, re-arms the timer and wakes blocked readers and writers
+// through readSig and writeSig. Read may be called by one goroutine and
+// Write by another at the same time, as with net.Conn.
+type TCPConn struct {
+	st  *tcpStack
+	key tcpKey
+
+	mu     sync.Mutex
+	tc     *tcp.Conn
+	emitFn func(*tcp.Segment) // c.emit, bound once so Output allocates nothing
+	timer  tcpTimer
+	linger int  // SetLinger: <0 default close, 0 abort with RST
+	gone   bool // removed from the table
+
+	readSig, writeSig tcpSignal
+	rdl, wdl          tcpDeadline
+	closed            chan struct{} // closed by Close
+	closeOnce         sync.Once
+	readShut          atomic.Bool
+	listener          string        // name of the accepting listener, for Info
+	cfgKeepIdle       time.Duration // keepalive idle time of the connection's configuration
+}
+
+var _ net.Conn = (*TCPConn)(nil)
+
+func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip.AddrPort) *TCPConn {
+	c := &TCPConn{
+		st:       st,
+		key:      tcpKey{local, remote},
+		tc:       tc,
+		linger:   -1,
+		readSig:  newTCPSignal(),
+		writeSig: newTCPSignal(),
+		closed:   make(chan struct{}),
+	}
+	c.cfgKeepIdle = cfg.KeepIdle
+	c.emitFn = c.emit
+	c.timer.init(&st.timers, c.onTimer)
+	return c
+}
+
+// emit encodes one segment of this connection and sends it. It runs under
+// mu, inside tc.Output.
+func (c *TCPConn) emit(seg *tcp.Segment) {
+	c.st.send(c.key.local.Addr(), c.key.remote.Addr(), seg)
+}
+
+// flushLocked emits everything due, re-arms the timer at the state
+// machine's next deadline, wakes waiters whose readiness changed and
+// forgets the connection once it is done. The caller holds mu.
+func (c *TCPConn) flushLocked(now time.Duration) {
+	c.tc.Output(now, c.emitFn)
+	if ev := c.tc.Events(); ev != 0 {
+		if ev&(tcp.EventReadable|tcp.EventConnected|tcp.EventClosed) != 0 {
+			c.readSig.poke()
+		}
+		if ev&(tcp.EventWritable|tcp.EventConnected|tcp.EventClosed) != 0 {
+			c.writeSig.poke()
+		}
+	}
+	if c.tc.Done() {
+		if !c.gone {
+			c.gone = true
+			c.timer.stop()
+			c.st.table.removeConn(c)
+		}
+		return
+	}
+	c.timer.arm(c.tc.NextDeadline())
+}
+
+// input hands one arriving segment to the state machine (receive loop).
+func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) {
+	c.mu.Lock()
+	c.tc.Input(now, seg)
+	if c.readShut.Load() {
+		c.discardLocked()
+	}
+	c.flushLocked(now)
+	c.mu.Unlock()
+}
+
+// onTimer runs when the deadline the connection asked for has come.
+func (c *TCPConn) onTimer(now time.Duration) {
+	c.mu.Lock()
+	if !c.gone {
+		c.flushLocked(now)
+	}
+	c.mu.Unlock()
+}
+
+// discardLocked drops received data after CloseRead, so the window stays
+// open the way Linux's shutdown(SHUT_RD) leaves it.
+func (c *TCPConn) discardLocked() {
+	var scratch [512]byte
+	for c.tc.Readable() {
+		n, err := c.tc.Read(scratch[:])
+		if n == 0 || err != nil {
+			return
+		}
+	}
+}
+
+func (c *TCPConn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *TCPConn) opErr(op string, err error) error {
+	return opError(op, c.key.local, c.key.remote, err)
+}
+
+func expired(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Read reads received data, blocking until some is there, the peer has
+// closed (io.EOF), the connection failed, or the read deadline passed.
+func (c *TCPConn) Read(p []byte) (int, error) {
+	if c.isClosed() {
+		return 0, c.opErr("read", net.ErrClosed)
+	}
+	if c.readShut.Load() {
+		return 0, io.EOF
+	}
+	dl := c.rdl.done()
+	for {
+		if expired(dl) {
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		c.mu.Lock()
+		n, err := c.tc.Read(p)
+		if n > 0 {
+			// Reading opens the window: Output sends the window update
+			// when the state machine finds one worth sending (RFC 9293
+			// §3.8.6.2.2).
+			c.flushLocked(c.st.now())
+		}
+		c.mu.Unlock()
+		if n > 0 {
+			return n, nil
+		}
+		if err != nil {
+			return 0, c.opErr("read", err)
+		}
+		select {
+		case <-c.readSig:
+		case <-dl:
+		case <-c.closed:
+			return 0, c.opErr("read", net.ErrClosed)
+		}
+	}
+}
+
+// Write copies p into the send buffer, blocking while it is full, until
+// all of p is taken, the connection fails or the write deadline passes.
+func (c *TCPConn) Write(p []byte) (int, error) {
+	if c.isClosed() {
+		return 0, c.opErr("write", net.ErrClosed)
+	}
+	dl := c.wdl.done()
+	total := 0
+	for {
+		if expired(dl) {
+			return total, c.opErr("write", os.ErrDeadlineExceeded)
+		}
+		c.mu.Lock()
+		n, err := c.tc.Write(p)
+		if n > 0 {
+			c.flushLocked(c.st.now())
+		}
+		c.mu.Unlock()
+		total += n
+		p = p[n:]
+		if err != nil {
+			return total, c.opErr("write", err)
+		}
+		if len(p) == 0 {
+			return total, nil
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-c.writeSig:
+		case <-dl:
+		case <-c.closed:
+			return total, c.opErr("write", net.ErrClosed)
+		}
+	}
+}
+
+// Close closes the connection: a FIN after the queued data (RFC 9293
+// §3.10.4), or a RST when unread data remains or SetLinger(0) was called.
+// The connection lingers in the stack (FIN-WAIT, TIME-WAIT) after Close
+// returns, without the application.
+func (c *TCPConn) Close() error {
+	first := false
+	c.closeOnce.Do(func() {
+		first = true
+		close(c.closed)
+	})
+	if !first {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.rdl.stop()
+	c.wdl.stop()
+	c.mu.Lock()
+	var err error
+	if c.linger == 0 {
+		c.tc.Abort()
+	} else {
+		err = c.tc.Close()
+	}
+	c.flushLocked(c.st.now())
+	c.mu.Unlock()
+	if err != nil {
+		return c.opErr("close", err)
+	}
+	return nil
+}
+
+// CloseWrite sends our FIN and keeps receiving (half-close, RFC 9293
+// §3.6): the peer reads EOF while we still read what it sends.
+func (c *TCPConn) CloseWrite() error {
+	if c.isClosed() {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.mu.Lock()
+	err := c.tc.CloseWrite()
+	c.flushLocked(c.st.now())
+	c.mu.Unlock()
+	return c.opErr("close", err)
+}
+
+// CloseRead stops reading: Read returns io.EOF and data that arrives
+// afterwards is discarded, as after Linux's shutdown(SHUT_RD). TCP has no
+// segment for it, so nothing is sent.
+func (c *TCPConn) CloseRead() error {
+	if c.isClosed() {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.readShut.Store(true)
+	c.mu.Lock()
+	c.discardLocked()
+	c.flushLocked(c.st.now())
+	c.mu.Unlock()
+	c.readSig.poke()
+	return nil
+}
+
+// LocalAddr returns the local address as a *net.TCPAddr.
+func (c *TCPConn) LocalAddr() net.Addr { return tcpAddr(c.key.local) }
+
+// RemoteAddr returns the peer's address as a *net.TCPAddr.
+func (c *TCPConn) RemoteAddr() net.Addr { return tcpAddr(c.key.remote) }
+
+// LocalAddrPort and RemoteAddrPort return the 4-tuple's halves.
+func (c *TCPConn) LocalAddrPort() netip.AddrPort  { return c.key.local }
+func (c *TCPConn) RemoteAddrPort() netip.AddrPort { return c.key.remote }
+
+// SetDeadline sets the read and write deadlines.
+func (c *TCPConn) SetDeadline(t time.Time) error {
+	if c.isClosed() {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.rdl.set(t)
+	c.wdl.set(t)
+	return nil
+}
+
+// SetReadDeadline sets the deadline of Read calls, current and future.
+func (c *TCPConn) SetReadDeadline(t time.Time) error {
+	if c.isClosed() {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.rdl.set(t)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline of Write calls, current and future.
+func (c *TCPConn) SetWriteDeadline(t time.Time) error {
+	if c.isClosed() {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.wdl.set(t)
+	return nil
+}
+
+// TCPInfo returns the connection's TCB snapshot.
+func (c *TCPConn) TCPInfo() tcp.Info {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	info := c.tc.Info(c.st.now())
+	info.Listener = c.listener
+	return info
+}
