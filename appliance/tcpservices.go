@@ -1,3 +1,5 @@
+//go:build tcpglue
+
 package appliance
 
 import (
