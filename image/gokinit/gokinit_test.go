@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseFlags(t *testing.T) {
+	got, err := parseFlags([]byte("# tcpbox flags\n-iface\neth1\n\n  -addr  \n198.18.3.2/24\n-state\n/perm/tcpbox\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"-iface", "eth1", "-addr", "198.18.3.2/24", "-state", "/perm/tcpbox"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestCopyLines(t *testing.T) {
+	var out, console bytes.Buffer
+	in := "starting\ntcpbox: ready 198.18.3.2 echo 7\nlater\n" + strings.Repeat("x", 100<<10) + "\nno newline"
+	copyLines(&out, strings.NewReader(in), &console)
+	if out.String() != in {
+		t.Errorf("output changed: %d bytes, want %d", out.Len(), len(in))
+	}
+	if console.String() != "tcpbox: ready 198.18.3.2 echo 7\n" {
+		t.Errorf("console got %q", console.String())
+	}
+}
+
+// TestConsoleExitStatus runs the wrapper over a shell child: output passes
+// through and the exit status (125: do not restart) comes back.
+func TestConsoleExitStatus(t *testing.T) {
+	sh := "/bin/sh"
+	if _, err := os.Stat(sh); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	f, _ := os.Create(out)
+	old := os.Stdout
+	os.Stdout = f
+	code := runConsole([]string{sh, "-c", "echo hello; exit 125"})
+	os.Stdout = old
+	f.Close()
+	if code != 125 {
+		t.Errorf("exit status %d, want 125", code)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "hello\n" {
+		t.Errorf("stdout %q", b)
+	}
+	if code := runConsole(nil); code != 125 {
+		t.Errorf("no program: %d, want 125", code)
+	}
+}
