@@ -1,0 +1,408 @@
+package tcp
+
+import (
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
+)
+
+// Events are readiness changes a connection reports to the glue, which
+// wakes blocked readers and writers accordingly.
+type Events uint8
+
+// Event bits.
+const (
+	EventReadable  Events = 1 << iota // data, end of stream or an error can be read
+	EventWritable                     // send buffer space was freed
+	EventConnected                    // the handshake completed (ESTABLISHED)
+	EventClosed                       // the connection reached CLOSED; Err says why if abnormal
+)
+
+// Conn is one TCP connection: the transmission control block of RFC 9293
+// §3.3.1 and the machinery around it. It does no I/O and reads no clock;
+// it is not safe for concurrent use (the glue holds a lock around every
+// call). After Input, Write, Read, Close, CloseWrite or Connect the glue
+// calls Output, and it calls Output again at NextDeadline.
+type Conn struct {
+	cfg           *Config
+	local, remote netip.AddrPort
+	state         State
+	passive       bool // opened by a Listener (a RST in SYN-RECEIVED just drops it)
+	err           error
+	events        Events
+
+	created, stateSince time.Duration
+	now                 time.Duration // the latest time Input or Output saw, for calls that carry none
+	timeIn              [NumStates]time.Duration
+
+	// Send sequence variables (RFC 9293 §3.3.1).
+	iss, sndUna, sndNxt Seq
+	sndMax              Seq // highest sequence number sent + 1 (go-back-N rewinds sndNxt only)
+	sndWnd, maxSndWnd   int // peer's window in bytes, scaled
+	sndWl1, sndWl2      Seq
+	sndShift            uint8
+	sndBufSeq           Seq // sequence number of the first byte in snd
+	snd                 sendBuf
+
+	// Receive sequence variables.
+	irs, rcvNxt Seq
+	rcvAdvEdge  Seq // right edge of the window we advertised last (never moved left)
+	rcvShift    uint8
+	rcv         recvBuf
+	ooo         reassembly
+
+	// Negotiated options.
+	wsOK, tsOK, sackOK bool
+	offerWS            bool // we sent (or will send) a window scale on our SYN
+	peerMSS, sndMSS    int  // peer's MSS option (536 if absent) and our payload per segment
+	advMSS, rcvMSS     int
+	tsOff, tsRecent    uint32
+	tsRecentAt         time.Duration
+	lastAckSent        Seq
+	dsack              SACKBlock
+	dsackPending       bool
+
+	// Closing.
+	finQueued, finSent bool
+	finSeq             Seq // our FIN's sequence number once sent
+	peerFinPending     bool
+	peerFinSeq         Seq // an out-of-order FIN waiting for the gap to fill
+	peerFin            bool
+	readClosed         bool // Close was called: the application reads no more
+	userClosed         bool
+	writeClosed        bool
+
+	// Settings copied from cfg that the application may change.
+	noDelay, cork bool
+	keepAlive     bool
+
+	// Round-trip time (RFC 6298) and retransmission.
+	rtt        rttEstimator
+	rttTiming  bool
+	rttSeq     Seq
+	rttAt      time.Duration
+	backoff    int
+	retries    int           // retransmissions of the segment at sndUna
+	unackedAt  time.Duration // when the oldest unacknowledged data was first sent (user timeout)
+	lastSendAt time.Duration // last time new data went out (idle restart)
+	rtoAt      time.Duration
+	synPending bool // a SYN or SYN-ACK is due
+
+	// Zero-window probing and keepalive.
+	persistAt    time.Duration
+	probePending bool // a zero-window or keepalive probe is due
+	forceSend    bool // the persist timer fired with a small open window: send what fits
+	probes       int
+	keepAt       time.Duration
+	keepProbes   int
+	lastRecvAt   time.Duration
+
+	// Acknowledgement policy.
+	ackNow      bool
+	delAckAt    time.Duration
+	unackedRcv  int // bytes received since our last ACK
+	quickAcks   int
+	challengeAt time.Duration
+	challengeN  int
+
+	// Closing timers.
+	twAt, finWait2At time.Duration
+
+	// Congestion control and loss recovery.
+	algo       cc.Algorithm
+	ccs        cc.Sender
+	dupAcks    int
+	inRecovery bool
+	recover    Seq // RFC 6582 §3.2 "recover"
+	retxNow    bool
+
+	// Autotuning (Linux tcp_rcv_space_adjust).
+	rcvSpace       int
+	rcvSpaceCopied int // bytes read since rcvSpaceAt
+	rcvSpaceSeq    Seq
+	rcvSpaceAt     time.Duration
+	userRcvBuf     bool
+	rcvRTT         time.Duration
+
+	// A RST to send once (in answer to a segment).
+	rstPending bool
+	rst        Segment
+
+	out   Segment // the segment handed to emit, reused
+	stats stats
+}
+
+// stats are the counters Info reports.
+type stats struct {
+	bytesSent, bytesAcked, bytesRecv, bytesRetrans uint64
+	segsIn, segsOut, dataSegsIn, dataSegsOut       uint64
+	totalRetrans, fastRetrans, rtoRetrans          uint64
+	dupAcksIn, zeroWindowProbes, dsackDups, reord  uint64
+	lastDataSent, lastDataRecv, lastAckRecv        time.Duration
+	drops                                          uint64
+}
+
+// NewConn returns a connection in CLOSED with the given endpoints. Call
+// Connect for an active open; listeners create their own connections.
+func NewConn(cfg *Config, local, remote netip.AddrPort, now time.Duration) *Conn {
+	c := &Conn{cfg: cfg, local: local, remote: remote, state: Closed, created: now, stateSince: now, now: now}
+	c.noDelay, c.cork, c.keepAlive = cfg.NoDelay, cfg.Cork, cfg.KeepAlive
+	c.snd.limit = cfg.SendBuf
+	c.rcv.limit = cfg.RecvBuf
+	c.advMSS = cfg.advMSS()
+	c.peerMSS = 536 // RFC 9293 §3.7.1: assume 536 without the option
+	c.rcvMSS = 536
+	c.sndMSS = min(c.peerMSS, c.advMSS)
+	c.rtt.init(cfg.InitialRTO, cfg.MinRTO, cfg.MaxRTO)
+	c.quickAcks = cfg.QuickAcks
+	c.tsOff = tsOffset(&cfg.ISNKey, local, remote)
+	c.rcvSpace = min(cfg.RecvBuf, 10*c.advMSS)
+	return c
+}
+
+// Connect starts an active open (RFC 9293 §3.10.1): CLOSED -> SYN-SENT.
+func (c *Conn) Connect(now time.Duration) error {
+	if c.state != Closed || c.iss != 0 || c.err != nil {
+		return ErrState
+	}
+	c.iss = ISN(&c.cfg.ISNKey, c.local, c.remote, now)
+	c.initSend()
+	c.offerWS = c.cfg.WindowScaling
+	c.setState(now, SynSent)
+	c.synPending = true
+	return nil
+}
+
+// initSend sets the send variables from ISS.
+func (c *Conn) initSend() {
+	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
+	c.sndBufSeq = c.iss.Add(1)
+	c.recover = c.iss
+}
+
+func (c *Conn) setState(now time.Duration, s State) {
+	if c.state == s {
+		return
+	}
+	c.timeIn[c.state] += now - c.stateSince
+	c.stateSince = now
+	c.state = s
+	switch s {
+	case Established:
+		c.events |= EventConnected | EventWritable
+	case Closed:
+		c.events |= EventClosed | EventReadable | EventWritable
+		c.stopTimers()
+	}
+}
+
+func (c *Conn) stopTimers() {
+	c.rtoAt, c.delAckAt, c.persistAt, c.keepAt, c.twAt, c.finWait2At = 0, 0, 0, 0, 0, 0
+	c.synPending, c.ackNow, c.retxNow = false, false, false
+}
+
+// fail moves to CLOSED with err (ErrConnReset, ErrTimeout, ...).
+func (c *Conn) fail(now time.Duration, err error) {
+	if c.err == nil {
+		c.err = err
+	}
+	c.setState(now, Closed)
+}
+
+// synchronized reports the states after the handshake (RFC 9293 §3.5).
+func (c *Conn) synchronized() bool {
+	switch c.state {
+	case Established, FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait:
+		return true
+	}
+	return false
+}
+
+// Write copies p into the send buffer and returns how much fitted.
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.writeClosed || c.userClosed {
+		return 0, ErrWriteClosed
+	}
+	switch c.state {
+	case SynSent, SynReceived, Established, CloseWait:
+	default:
+		return 0, ErrNotConnected
+	}
+	return c.snd.write(p), nil
+}
+
+// Read copies received in-order bytes into p. After the peer's FIN and
+// once the buffer is drained it returns io.EOF; after a reset, the error.
+func (c *Conn) Read(p []byte) (int, error) {
+	if c.rcv.n > 0 {
+		before := c.rcvWindowAvail()
+		n := c.rcv.read(p)
+		c.noteRead(n, before)
+		return n, nil
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.peerFin {
+		return 0, io.EOF
+	}
+	if c.state == Closed {
+		return 0, ErrClosed
+	}
+	return 0, nil
+}
+
+// Readable reports whether Read would return data, EOF or an error.
+func (c *Conn) Readable() bool {
+	return c.rcv.n > 0 || c.peerFin || c.err != nil || c.state == Closed
+}
+
+// WriteSpace is the free space in the send buffer (0 once writing is over).
+func (c *Conn) WriteSpace() int {
+	if c.writeClosed || c.userClosed || c.err != nil {
+		return 0
+	}
+	return c.snd.free()
+}
+
+// Err is why the connection failed, or nil.
+func (c *Conn) Err() error { return c.err }
+
+// State is the connection's RFC 9293 state.
+func (c *Conn) State() State { return c.state }
+
+// Events returns the readiness bits set since the last call and clears them.
+func (c *Conn) Events() Events {
+	e := c.events
+	c.events = 0
+	return e
+}
+
+// Done reports that the connection is CLOSED with nothing left to send:
+// the glue may drop it from its tables.
+func (c *Conn) Done() bool { return c.state == Closed && !c.rstPending }
+
+// Local and Remote are the connection's endpoints.
+func (c *Conn) Local() netip.AddrPort  { return c.local }
+func (c *Conn) Remote() netip.AddrPort { return c.remote }
+
+// CloseWrite queues our FIN after the buffered data (half-close, RFC 9293
+// §3.10.4): the connection keeps receiving.
+func (c *Conn) CloseWrite() error {
+	if c.err != nil {
+		return c.err
+	}
+	switch c.state {
+	case SynSent:
+		if c.writeClosed {
+			return nil
+		}
+	case SynReceived, Established, CloseWait:
+	case FinWait1, FinWait2, Closing, LastAck, TimeWait:
+		return nil
+	default:
+		return ErrNotConnected
+	}
+	c.writeClosed = true
+	c.finQueued = true
+	c.finStateChange()
+	return nil
+}
+
+// finStateChange takes the state step of a CLOSE (RFC 9293 §3.10.4):
+// ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK. SYN-RECEIVED waits
+// for ESTABLISHED first.
+func (c *Conn) finStateChange() {
+	switch c.state {
+	case Established:
+		c.setState(c.now, FinWait1)
+	case CloseWait:
+		c.setState(c.now, LastAck)
+	}
+}
+
+// Close closes both directions. With unread received data it resets the
+// connection instead (RFC 9293 §3.10.4 allows it; RFC 2525 §2.17 and
+// Linux do it so the peer learns its data was lost). In SYN-SENT it just
+// goes to CLOSED.
+func (c *Conn) Close() error {
+	if c.userClosed {
+		return nil
+	}
+	c.userClosed = true
+	c.readClosed = true
+	switch c.state {
+	case Closed:
+		return nil
+	case SynSent:
+		c.setState(c.now, Closed)
+		c.err = ErrClosed
+		return nil
+	}
+	if c.rcv.n > 0 || !c.ooo.empty() {
+		c.Abort()
+		return nil
+	}
+	if !c.writeClosed {
+		c.writeClosed = true
+		c.finQueued = true
+		c.finStateChange()
+	}
+	return nil
+}
+
+// Abort sends a RST (if synchronized or SYN-RECEIVED) and goes to CLOSED
+// (RFC 9293 §3.10.5).
+func (c *Conn) Abort() {
+	switch c.state {
+	case SynReceived, Established, FinWait1, FinWait2, CloseWait:
+		c.rst = Segment{Seq: c.sndNxt, Flags: RST}
+		c.rstPending = true
+	}
+	if c.err == nil {
+		c.err = ErrAborted
+	}
+	c.userClosed, c.readClosed, c.writeClosed = true, true, true
+	c.setState(c.now, Closed)
+}
+
+// SetNoDelay turns Nagle's algorithm off (true) or on (TCP_NODELAY).
+func (c *Conn) SetNoDelay(on bool) { c.noDelay = on }
+
+// SetCork holds partial segments while on (TCP_CORK); clearing it lets
+// them go.
+func (c *Conn) SetCork(on bool) { c.cork = on }
+
+// SetKeepAlive turns keepalive probing on or off.
+func (c *Conn) SetKeepAlive(on bool) {
+	c.keepAlive = on
+	if !on {
+		c.keepAt = 0
+	}
+}
+
+// SetSendBuffer sets the send buffer size (SO_SNDBUF); it never drops
+// buffered data.
+func (c *Conn) SetSendBuffer(n int) {
+	if n < 1 {
+		return
+	}
+	c.snd.limit = max(n, c.snd.n)
+}
+
+// SetRecvBuffer sets the receive buffer size (SO_RCVBUF) and, like
+// Linux, turns autotuning off for this connection. The advertised window
+// never shrinks (RFC 9293 §3.8.6.2.2), so a smaller buffer takes effect
+// as the window drains.
+func (c *Conn) SetRecvBuffer(n int) {
+	if n < 1 {
+		return
+	}
+	c.userRcvBuf = true
+	c.rcv.limit = max(n, c.rcv.n+c.oooSpan())
+}

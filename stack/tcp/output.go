@@ -1,0 +1,282 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
+)
+
+// Output emits every segment due at now: timer work (retransmissions,
+// probes, delayed ACKs), the SYN or SYN-ACK, data, the FIN, ACKs and
+// RSTs. The segment passed to emit, and its Payload (send-buffer memory),
+// are valid only during the call.
+func (c *Conn) Output(now time.Duration, emit func(*Segment)) {
+	c.now = max(c.now, now)
+	c.timers(now)
+	if c.rstPending {
+		c.rstPending = false
+		s := &c.out
+		*s = c.rst
+		s.SrcPort, s.DstPort = c.local.Port(), c.remote.Port()
+		s.Options = NoOptions
+		s.Payload = nil
+		c.stats.segsOut++
+		emit(s)
+	}
+	switch c.state {
+	case Closed, Listen, StateInvalid:
+		return
+	case SynSent:
+		if c.synPending {
+			c.sendSyn(now, emit, false)
+		}
+		return
+	case SynReceived:
+		if c.synPending {
+			c.sendSyn(now, emit, true)
+			return
+		}
+	}
+	sent := false
+	if c.state != TimeWait && c.state != SynReceived {
+		sent = c.sendData(now, emit)
+	}
+	if c.probePending {
+		c.probePending = false
+		if !sent {
+			// A probe (zero window, RFC 9293 §3.8.6.1, or keepalive,
+			// RFC 9293 §3.8.4) is an ACK with a sequence number the peer
+			// has seen already, which it must answer with an ACK.
+			s := c.seg(c.sndUna.Add(-1), 0)
+			c.finish(now, s, emit)
+			sent = true
+		}
+	}
+	if c.ackNow && !sent {
+		c.finish(now, c.seg(c.sndNxt, 0), emit)
+	}
+}
+
+// seg starts an outgoing segment in c.out.
+func (c *Conn) seg(seq Seq, f Flags) *Segment {
+	s := &c.out
+	*s = Segment{Seq: seq, Flags: f | ACK}
+	return s
+}
+
+// finish fills in what every segment after the SYN carries (the ACK, the
+// window, timestamps, SACK blocks) and emits it (RFC 9293 §3.10.7.4:
+// every segment carries the current RCV.NXT).
+func (c *Conn) finish(now time.Duration, s *Segment, emit func(*Segment)) {
+	s.SrcPort, s.DstPort = c.local.Port(), c.remote.Port()
+	s.Ack = c.rcvNxt
+	s.Window = c.windowField()
+	s.Options = NoOptions
+	if c.tsOK {
+		// RFC 7323 §3.2: once negotiated, on every segment.
+		s.Options.HasTS = true
+		s.Options.TSVal = c.tsNow(now)
+		s.Options.TSEcr = c.tsRecent
+	}
+	if c.sackOK && (!c.ooo.empty() || c.dsackPending) {
+		n := 4
+		if c.tsOK {
+			n = 3 // 40 option bytes: 12 for timestamps leave room for 3 blocks (RFC 2018 §3)
+		}
+		var d *SACKBlock
+		if c.dsackPending {
+			d = &c.dsack
+		}
+		s.Options.NumSACK = c.ooo.blocks(s.Options.SACK[:], n, d)
+	}
+	c.dsackPending = false
+	c.lastAckSent = c.rcvNxt
+	c.ackNow = false
+	c.delAckAt = 0
+	c.unackedRcv = 0
+	c.stats.segsOut++
+	if len(s.Payload) > 0 {
+		c.stats.dataSegsOut++
+		c.stats.lastDataSent = now
+	}
+	emit(s)
+}
+
+// tsNow is our timestamp clock: milliseconds plus a per-connection offset
+// (RFC 7323 §5.4: between 1 ms and 1 s per tick).
+func (c *Conn) tsNow(now time.Duration) uint32 {
+	return uint32(now/time.Millisecond) + c.tsOff
+}
+
+// sendSyn emits our SYN or SYN-ACK with the options we offer (RFC 9293
+// §3.7.1, RFC 7323 §2.2, §3.2, RFC 2018 §2).
+func (c *Conn) sendSyn(now time.Duration, emit func(*Segment), synAck bool) {
+	c.synPending = false
+	s := &c.out
+	*s = Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: c.iss, Flags: SYN}
+	s.Window = c.synWindowField()
+	s.Options = NoOptions
+	s.Options.MSS = uint16(c.advMSS)
+	if synAck {
+		s.Flags |= ACK
+		s.Ack = c.rcvNxt
+		c.rcvAdvEdge = c.rcvNxt.Add(int(s.Window))
+		if c.wsOK {
+			s.Options.WScale = int8(c.rcvShift)
+		}
+		s.Options.SACKPermitted = c.sackOK
+		if c.tsOK {
+			s.Options.HasTS, s.Options.TSVal, s.Options.TSEcr = true, c.tsNow(now), c.tsRecent
+		}
+		c.lastAckSent = c.rcvNxt
+	} else {
+		if c.offerWS {
+			s.Options.WScale = int8(c.cfg.rcvShift())
+		}
+		s.Options.SACKPermitted = c.cfg.SACK
+		if c.cfg.Timestamps {
+			s.Options.HasTS, s.Options.TSVal = true, c.tsNow(now)
+		}
+	}
+	if c.sndMax == c.iss {
+		c.rttTiming, c.rttAt = true, now
+	} else {
+		c.stats.totalRetrans++
+		c.stats.rtoRetrans++
+	}
+	c.sndNxt = c.iss.Add(1)
+	c.sndMax = c.sndNxt
+	c.rtoAt = now + c.rtt.backedOff(c.backoff)
+	c.stats.segsOut++
+	emit(s)
+}
+
+// sendData sends what the windows, Nagle, cork and SWS avoidance allow:
+// a pending retransmission first, then new (or, after a timeout, rewound)
+// data, then the FIN. It reports whether it emitted anything.
+func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
+	sent := false
+	if c.retxNow {
+		c.retxNow = false
+		sent = c.retransmitHead(now, emit)
+	}
+	override := c.forceSend
+	c.forceSend = false
+	for {
+		off := c.sndNxt.Sub(c.sndBufSeq)
+		avail := c.snd.n - off
+		if avail > 0 {
+			inflight := c.flight()
+			usable := min(c.ccs.Cwnd, c.sndWnd) - inflight
+			n := min(avail, c.sndMSS)
+			retrans := c.sndNxt.LessThan(c.sndMax)
+			if usable < n {
+				// RFC 9293 §3.8.6.2.1: a partial segment goes only if it
+				// is at least half the largest window the peer offered,
+				// or the override timer (our persist timer) fired.
+				if usable <= 0 || !(usable >= c.maxSndWnd/2 || override) {
+					c.armPersist(now, usable, inflight)
+					break
+				}
+				n = usable
+			} else if n < c.sndMSS && !retrans && !c.finQueued {
+				// A short segment: TCP_CORK holds it (Linux); Nagle
+				// (RFC 896, RFC 9293 §3.7.4) holds it while data is
+				// unacknowledged.
+				if c.cork || (!c.noDelay && inflight > 0) {
+					break
+				}
+			}
+			if inflight == 0 && !retrans && c.cfg.SlowStartAfterIdle && c.algo != nil &&
+				now-c.lastSendAt > c.rtt.rto && c.stats.bytesSent > 0 {
+				c.algo.OnEvent(&c.ccs, cc.EventIdleRestart, now) // RFC 5681 §4.1
+			}
+			p := c.snd.slice(off, n)
+			s := c.seg(c.sndNxt, 0)
+			s.Payload = p
+			end := off + len(p)
+			if end == c.snd.n {
+				s.Flags |= PSH
+				if c.finQueued && (!c.finSent || c.finSeq == c.sndNxt.Add(len(p))) {
+					s.Flags |= FIN
+				}
+			}
+			c.transmitted(now, s, retrans)
+			c.finish(now, s, emit)
+			sent = true
+			continue
+		}
+		if c.finQueued && avail == 0 && (!c.finSent || c.sndNxt == c.finSeq) {
+			// RFC 9293 §3.10.4: the FIN follows the data.
+			s := c.seg(c.sndNxt, FIN)
+			c.transmitted(now, s, c.finSent)
+			c.finish(now, s, emit)
+			sent = true
+		}
+		break
+	}
+	return sent
+}
+
+// transmitted updates the send state for a data or FIN segment about to
+// be emitted.
+func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
+	n := len(s.Payload)
+	if s.Flags&FIN != 0 {
+		if !c.finSent {
+			c.finSent = true
+			c.finSeq = s.Seq.Add(n)
+		}
+	}
+	c.sndNxt = s.Seq.Add(s.Len())
+	c.sndMax = MaxSeq(c.sndMax, c.sndNxt)
+	if retrans {
+		c.stats.totalRetrans++
+		c.stats.bytesRetrans += uint64(n)
+		c.rttTiming = false // Karn's rule (RFC 6298 §3)
+	} else {
+		c.stats.bytesSent += uint64(n)
+		if !c.tsOK && !c.rttTiming {
+			c.rttTiming, c.rttSeq, c.rttAt = true, s.Seq, now
+		}
+		c.lastSendAt = now
+	}
+	if c.rtoAt == 0 {
+		c.rtoAt = now + c.rtt.backedOff(c.backoff) // RFC 6298 §5.1
+	}
+	if c.unackedAt == 0 {
+		c.unackedAt = now
+	}
+	c.persistAt = 0
+	c.ccs.InFlight = c.flight()
+}
+
+// retransmitHead resends the segment at SND.UNA (fast retransmit, RFC
+// 5681 §3.2 step 3, or a NewReno partial ACK, RFC 6582 §3.2 step 5).
+func (c *Conn) retransmitHead(now time.Duration, emit func(*Segment)) bool {
+	if c.sndUna == c.sndMax {
+		return false
+	}
+	off := c.sndUna.Sub(c.sndBufSeq)
+	n := min(c.sndMSS, c.sndMax.Sub(c.sndUna))
+	s := c.seg(c.sndUna, 0)
+	if off >= 0 && off < c.snd.n {
+		s.Payload = c.snd.slice(off, n)
+		if c.finSent && c.finSeq == c.sndUna.Add(len(s.Payload)) {
+			s.Flags |= FIN
+		}
+	} else if c.finSent && c.sndUna == c.finSeq {
+		s.Flags |= FIN
+	} else {
+		return false
+	}
+	c.stats.totalRetrans++
+	c.stats.bytesRetrans += uint64(len(s.Payload))
+	c.rttTiming = false
+	c.sndMax = MaxSeq(c.sndMax, s.Seq.Add(s.Len()))
+	if c.rtoAt == 0 {
+		c.rtoAt = now + c.rtt.backedOff(c.backoff)
+	}
+	c.finish(now, s, emit)
+	return true
+}

@@ -1,0 +1,241 @@
+package tcp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"math/rand/v2"
+	"net/netip"
+	"sort"
+	"testing"
+	"time"
+)
+
+// pipe wires two connections back to back in memory on a manual clock:
+// a dials, b comes out of a Listener. Segments are copied, delayed and
+// dropped at random with a seeded generator.
+type pipe struct {
+	t      testing.TB
+	now    time.Duration
+	a, b   *Conn
+	l      *Listener
+	cfgA   *Config
+	cfgB   *Config
+	q      []flight
+	rng    *rand.Rand
+	loss   float64
+	delay  time.Duration
+	jitter time.Duration
+	sent   int
+	lost   int
+}
+
+type flight struct {
+	at    time.Duration
+	toB   bool
+	order int
+	seg   Segment
+}
+
+var pipeA = netip.MustParseAddrPort("198.18.0.1:40000")
+var pipeB = netip.MustParseAddrPort("198.18.0.2:7")
+
+func newPipe(t testing.TB, cfgA, cfgB Config, seed uint64, loss float64) *pipe {
+	p := &pipe{t: t, now: time.Second, cfgA: &cfgA, cfgB: &cfgB, loss: loss, delay: 5 * time.Millisecond,
+		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b9))}
+	p.a = NewConn(p.cfgA, pipeA, pipeB, p.now)
+	p.l = NewListener(p.cfgB, pipeB, 16, [16]byte{9})
+	if err := p.a.Connect(p.now); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *pipe) send(toB bool, s *Segment) {
+	p.sent++
+	if p.loss > 0 && p.rng.Float64() < p.loss {
+		p.lost++
+		return
+	}
+	d := p.delay
+	if p.jitter > 0 {
+		d += time.Duration(p.rng.Int64N(int64(p.jitter)))
+	}
+	p.q = append(p.q, flight{at: p.now + d, toB: toB, order: p.sent, seg: copySeg(s)})
+}
+
+func (p *pipe) emitA(s *Segment) { p.send(true, s) }
+func (p *pipe) emitB(s *Segment) { p.send(false, s) }
+
+// step delivers what is due, runs both outputs and advances the clock to
+// the next event. It reports false when nothing is left to happen.
+func (p *pipe) step() bool {
+	sort.SliceStable(p.q, func(i, j int) bool {
+		if p.q[i].at != p.q[j].at {
+			return p.q[i].at < p.q[j].at
+		}
+		return p.q[i].order < p.q[j].order
+	})
+	n := 0
+	for n < len(p.q) && p.q[n].at <= p.now {
+		n++
+	}
+	due := p.q[:n:n]
+	p.q = p.q[n:]
+	for i := range due {
+		f := &due[i]
+		if f.toB {
+			if p.b != nil {
+				p.b.Input(p.now, &f.seg)
+			} else if c := p.l.Input(p.now, pipeA, &f.seg, p.emitB); c != nil {
+				p.b = c
+				p.l.Accepted()
+			}
+		} else {
+			p.a.Input(p.now, &f.seg)
+		}
+	}
+	p.a.Output(p.now, p.emitA)
+	p.l.Output(p.now, func(_ netip.AddrPort, s *Segment) { p.emitB(s) })
+	if p.b != nil {
+		p.b.Output(p.now, p.emitB)
+	}
+	next := time.Duration(0)
+	consider := func(d time.Duration) {
+		if d != 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	if len(p.q) > 0 {
+		consider(p.q[0].at)
+		for _, f := range p.q {
+			consider(f.at)
+		}
+	}
+	consider(p.a.NextDeadline())
+	consider(p.l.NextDeadline())
+	if p.b != nil {
+		consider(p.b.NextDeadline())
+	}
+	if next == 0 {
+		return false
+	}
+	p.now = max(next, p.now)
+	return true
+}
+
+// transfer moves na bytes a->b and nb bytes b->a, then both close; it
+// checks both streams by SHA-256.
+func (p *pipe) transfer(na, nb int, limit time.Duration) {
+	t := p.t
+	srcA := make([]byte, na)
+	srcB := make([]byte, nb)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range srcA {
+		srcA[i] = byte(r.Uint32())
+	}
+	for i := range srcB {
+		srcB[i] = byte(r.Uint32())
+	}
+	var gotA, gotB bytes.Buffer // what a and b received
+	offA, offB := 0, 0
+	buf := make([]byte, 32<<10)
+	eofA, eofB := false, false
+	start := p.now
+	for steps := 0; ; steps++ {
+		if steps > 5_000_000 || p.now-start > limit {
+			t.Fatalf("transfer stuck at %v: a %v sent %d/%d got %d/%d; b %v; a info %+v",
+				p.now-start, p.a.State(), offA, na, gotA.Len(), nb, p.b != nil && p.b.State() != 0, p.a.Info(p.now))
+		}
+		if offA < na {
+			k, _ := p.a.Write(srcA[offA:])
+			offA += k
+			if offA == na {
+				p.a.CloseWrite()
+			}
+		}
+		for !eofA {
+			k, err := p.a.Read(buf)
+			gotA.Write(buf[:k])
+			if err != nil {
+				eofA = true
+			}
+			if k == 0 {
+				break
+			}
+		}
+		if p.b != nil {
+			if offB < nb {
+				k, _ := p.b.Write(srcB[offB:])
+				offB += k
+			}
+			if offB == nb && eofB {
+				p.b.Close()
+			}
+			for !eofB {
+				k, err := p.b.Read(buf)
+				gotB.Write(buf[:k])
+				if err != nil {
+					eofB = true
+				}
+				if k == 0 {
+					break
+				}
+			}
+		}
+		if !p.step() {
+			break
+		}
+		if eofA && eofB && p.a.Done() && p.b.Done() {
+			break
+		}
+	}
+	if sha256.Sum256(gotB.Bytes()) != sha256.Sum256(srcA) {
+		t.Fatalf("a->b corrupted: got %d bytes of %d", gotB.Len(), na)
+	}
+	if sha256.Sum256(gotA.Bytes()) != sha256.Sum256(srcB) {
+		t.Fatalf("b->a corrupted: got %d bytes of %d", gotA.Len(), nb)
+	}
+	if p.a.Err() != nil || p.b.Err() != nil {
+		t.Fatalf("errors: a %v b %v", p.a.Err(), p.b.Err())
+	}
+}
+
+func TestPipeTransferClean(t *testing.T) {
+	p := newPipe(t, DefaultConfig(), DefaultConfig(), 1, 0)
+	p.transfer(2<<20, 1<<20, 10*time.Minute)
+	ia := p.a.Info(p.now)
+	if ia.TotalRetrans != 0 {
+		t.Fatalf("retransmissions without loss: %d", ia.TotalRetrans)
+	}
+	if p.a.State() != Closed && p.a.State() != TimeWait {
+		t.Fatalf("a ended in %v", p.a.State())
+	}
+}
+
+func TestPipeTransferLossy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		loss float64
+		seed uint64
+		opts bool
+	}{
+		{"1pct-options", 0.01, 7, true},
+		{"5pct-options", 0.05, 8, true},
+		{"5pct-plain", 0.05, 9, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if !tc.opts {
+				cfg = testConfig()
+			}
+			p := newPipe(t, cfg, cfg, tc.seed, tc.loss)
+			p.jitter = 2 * time.Millisecond
+			p.transfer(1<<20, 256<<10, 60*time.Minute)
+			ia := p.a.Info(p.now)
+			if p.lost > 0 && ia.TotalRetrans == 0 && p.b.Info(p.now).TotalRetrans == 0 {
+				t.Fatal("loss but no retransmissions")
+			}
+			t.Logf("lost %d of %d; a: retrans %d fast %d rto %d; %v", p.lost, p.sent, ia.TotalRetrans, ia.FastRetrans, ia.RTORetrans, p.now)
+		})
+	}
+}

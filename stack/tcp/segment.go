@@ -1,0 +1,87 @@
+package tcp
+
+import "strings"
+
+// Flags are the TCP header's control bits, in wire bit order (RFC 9293
+// §3.1, RFC 3168 §23.2 for ECE and CWR).
+type Flags uint8
+
+// The control bits.
+const (
+	FIN Flags = 1 << iota
+	SYN
+	RST
+	PSH
+	ACK
+	URG
+	ECE
+	CWR
+)
+
+var flagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}
+
+// String lists the set bits, "SYN|ACK".
+func (f Flags) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var b strings.Builder
+	for i, n := range flagNames {
+		if f&(1<<i) != 0 {
+			if b.Len() > 0 {
+				b.WriteByte('|')
+			}
+			b.WriteString(n)
+		}
+	}
+	return b.String()
+}
+
+// Has reports whether all bits of g are set in f.
+func (f Flags) Has(g Flags) bool { return f&g == g }
+
+// SACKBlock is one block of a SACK option (RFC 2018 §3): the bytes
+// [Start, End) were received.
+type SACKBlock struct{ Start, End Seq }
+
+// Options are the TCP options tcp understands. The glue decodes them from
+// the wire (ignoring unknown kinds) and encodes them back.
+type Options struct {
+	MSS           uint16 // 0: absent
+	WScale        int8   // -1: absent
+	SACKPermitted bool
+	HasTS         bool
+	TSVal, TSEcr  uint32
+	SACK          [4]SACKBlock
+	NumSACK       int
+}
+
+// NoOptions is an Options value with nothing present.
+var NoOptions = Options{WScale: -1}
+
+// Segment is one TCP segment without its IP header. Ports are carried so
+// the glue can encode the header; tcp fills them in on output.
+type Segment struct {
+	SrcPort, DstPort uint16
+	Seq, Ack         Seq
+	Flags            Flags
+	Window           uint16 // the raw header field, unscaled
+	Urgent           uint16
+	Options          Options
+	// Payload is packet memory on input (valid during the call only) and
+	// send-buffer memory on output (valid during emit only).
+	Payload []byte
+}
+
+// Len is the segment's length in sequence space: payload plus one each
+// for SYN and FIN (RFC 9293 §3.4, SEG.LEN).
+func (s *Segment) Len() int {
+	n := len(s.Payload)
+	if s.Flags&SYN != 0 {
+		n++
+	}
+	if s.Flags&FIN != 0 {
+		n++
+	}
+	return n
+}
