@@ -214,3 +214,5 @@ func mustHex(t testing.TB, s string) []byte {
 }
 
 var errTest = errors.New("test")
+
+func netipAddrPort(port uint16) netip.AddrPort { return netip.AddrPortFrom(netip.Addr{}, port) }

@@ -28,9 +28,11 @@ func (s *Stack) icmpInput(pkt wire.IPv4, m rxMeta) {
 			s.drop(DropICMPBroadcast)
 			return
 		}
+		s.ctr.icmpIn.Add(1)
 		s.echoReply(pkt, msg)
 	case wire.ICMPDestUnreach:
 		if msg.Code() == wire.CodeFragNeeded {
+			s.ctr.icmpIn.Add(1)
 			s.icmpMu.Lock()
 			s.pmtu.Learn(s.now(), msg.NextHopMTU(), msg.Payload(), s.mtu)
 			s.icmpMu.Unlock()

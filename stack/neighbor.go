@@ -22,6 +22,7 @@ func (s *Stack) arpInput(b []byte) {
 		}
 		return
 	}
+	s.ctr.arpIn.Add(1)
 	r := s.routes.Load()
 	ours := r.Prefix.IsValid() && a.TargetIP() == r.Prefix.Addr()
 	now := s.now()

@@ -115,6 +115,9 @@ type Stats struct {
 	EchoReplies, ICMPErrors, ARPRequests, ARPReplies uint64
 	// UDPIn and UDPOut count datagrams delivered to and sent from sockets.
 	UDPIn, UDPOut uint64
+	// ARPIn counts valid ARP packets taken in; ICMPIn valid ICMP messages
+	// acted on (echo requests, fragmentation-needed).
+	ARPIn, ICMPIn uint64
 	// FragmentsIn counts fragments received; Reassembled the datagrams
 	// completed; FragmentsOut the fragments sent.
 	FragmentsIn, Reassembled, FragmentsOut uint64
@@ -136,6 +139,7 @@ type counters struct {
 	drops                                            [NumDropReasons]atomic.Uint64
 	echoReplies, icmpErrors, arpRequests, arpReplies atomic.Uint64
 	udpIn, udpOut                                    atomic.Uint64
+	arpIn, icmpIn                                    atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
 }
 
@@ -150,6 +154,7 @@ func (s *Stack) Stats() Stats {
 		EchoReplies: c.echoReplies.Load(), ICMPErrors: c.icmpErrors.Load(),
 		ARPRequests: c.arpRequests.Load(), ARPReplies: c.arpReplies.Load(),
 		UDPIn: c.udpIn.Load(), UDPOut: c.udpOut.Load(),
+		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
 		Link: s.link.Stats(),
 	}
