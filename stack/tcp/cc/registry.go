@@ -22,6 +22,7 @@ var registry = []struct {
 	{"reno", func(o Options) Algorithm { return &Reno{InitialWindow: o.InitialWindow} }},
 	{"newreno", func(o Options) Algorithm { return &NewReno{InitialWindow: o.InitialWindow} }},
 	{"cubic", func(o Options) Algorithm { return &Cubic{InitialWindow: o.InitialWindow, NoHyStart: o.NoHyStart} }},
+	{"bbr", func(o Options) Algorithm { return &BBR{InitialWindow: o.InitialWindow, Seed: o.Seed} }},
 	{"fixed", func(o Options) Algorithm {
 		w := o.FixedWindow
 		if w <= 0 {
