@@ -125,6 +125,8 @@ type Conn struct {
 	rcvSpaceAt     time.Duration
 	userRcvBuf     bool
 	rcvRTT         time.Duration
+	rcvRTTAt       time.Duration
+	rcvRTTSeq      Seq
 
 	// A RST to send once (in answer to a segment).
 	rstPending bool
@@ -361,7 +363,7 @@ func (c *Conn) Close() error {
 func (c *Conn) Abort() {
 	switch c.state {
 	case SynReceived, Established, FinWait1, FinWait2, CloseWait:
-		c.rst = Segment{Seq: c.sndNxt, Flags: RST}
+		c.rst = Segment{Seq: c.sndMax, Flags: RST}
 		c.rstPending = true
 	}
 	if c.err == nil {

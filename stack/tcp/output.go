@@ -53,7 +53,10 @@ func (c *Conn) Output(now time.Duration, emit func(*Segment)) {
 		}
 	}
 	if c.ackNow && !sent {
-		c.finish(now, c.seg(c.sndNxt, 0), emit)
+		// SND.MAX, not a rewound SND.NXT: after go-back-N the peer's
+		// RCV.NXT may already be past SND.NXT, and an ACK with an older
+		// sequence number would fail its acceptability test.
+		c.finish(now, c.seg(c.sndMax, 0), emit)
 	}
 }
 

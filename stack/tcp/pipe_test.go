@@ -239,3 +239,24 @@ func TestPipeTransferLossy(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeManySeeds runs short transfers under loss and reordering with
+// many seeds, each a different interleaving, to shake out stalls.
+func TestPipeManySeeds(t *testing.T) {
+	seeds := 24
+	if testing.Short() {
+		seeds = 6
+	}
+	for seed := uint64(100); seed < uint64(100+seeds); seed++ {
+		cfg := DefaultConfig()
+		switch seed % 3 {
+		case 1:
+			cfg = testConfig()
+		case 2:
+			cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax, cfg.SendBuf = 8<<10, 4<<10, 16<<10, 8<<10
+		}
+		p := newPipe(t, cfg, cfg, seed, 0.02+float64(seed%4)*0.02)
+		p.jitter = 8 * time.Millisecond // reorders: segments 5-13 ms in flight
+		p.transfer(192<<10, 96<<10, 2*time.Hour)
+	}
+}

@@ -6,7 +6,7 @@ import "time"
 // segment's payload (trimmed to the window, RFC 9293 §3.10.7.4 first
 // step) into the receive buffer, in order or out of order, decide how to
 // acknowledge it, and take the FIN.
-func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, hasTS bool) {
+func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, ts *Options) {
 	switch c.state {
 	case Established, FinWait1, FinWait2:
 	default:
@@ -57,6 +57,7 @@ func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, hasTS bool) 
 			c.rcv.n += nxt.Sub(c.rcvNxt) - len(p)
 			c.stats.bytesRecv += uint64(nxt.Sub(c.rcvNxt))
 			c.rcvNxt = nxt
+			c.rcvRTTSample(now, ts.TSEcr, ts.HasTS)
 			c.events |= EventReadable
 			if hadHoles {
 				c.ackNow = true // RFC 5681 §4.2: ACK at once when a gap fills

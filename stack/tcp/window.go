@@ -62,6 +62,7 @@ func (c *Conn) synWindowField() uint16 {
 // §3.8.6.2.2, RFC 1122 §4.2.3.3), and feeds autotuning.
 func (c *Conn) noteRead(n, before int) {
 	c.rcvSpaceCopied += n
+	c.autotune()
 	if !c.synchronized() || c.peerFin {
 		return
 	}
