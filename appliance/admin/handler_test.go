@@ -92,7 +92,7 @@ func TestPagesAndJSONTwins(t *testing.T) {
 			Value       uint64
 		}
 		Drops []struct{ Name string } `json:"drops"`
-		Conns map[string]int        `json:"connections_by_state"`
+		Conns map[string]int          `json:"connections_by_state"`
 	}
 	json.Unmarshal([]byte(e.do("GET", "/api/overview", nil).body), &ov)
 	if ov.Link.MAC != "02:00:5e:10:00:02" || len(ov.Counters) == 0 || len(ov.Drops) != 3 || ov.Conns["ESTABLISHED"] != 3 {
@@ -205,7 +205,12 @@ func TestTuningChangeAppliesAndSaves(t *testing.T) {
 	}
 	e.clock.Advance(2 * time.Second)
 	var conns struct {
-		Connections []struct{ Info struct{ ID uint64; Congestion string } }
+		Connections []struct {
+			Info struct {
+				ID         uint64
+				Congestion string
+			}
+		}
 	}
 	json.Unmarshal([]byte(e.do("GET", "/api/connections?sort=id&desc=1", nil).body), &conns)
 	if len(conns.Connections) == 0 || conns.Connections[0].Info.Congestion != "cubic" {
