@@ -100,8 +100,9 @@ func (q *reassembly) blocks(out []SACKBlock, max int, dsack *SACKBlock) int {
 		out[n] = *dsack
 		n++
 	}
+	first := n // RFC 2883 §4: the block holding the duplicate follows the D-SACK block even if equal
 	has := func(b SACKBlock) bool {
-		for k := 0; k < n; k++ {
+		for k := first; k < n; k++ {
 			if out[k] == b {
 				return true
 			}
