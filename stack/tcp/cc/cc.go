@@ -25,7 +25,10 @@ type Sender struct {
 // InitialSsthresh is "arbitrarily high" (RFC 5681 §3.1).
 const InitialSsthresh = 1 << 30
 
-// Ack describes what one incoming ACK did.
+// Ack describes what one incoming ACK did. The sender should keep one Ack
+// in its connection state and reuse it: a pointer to a fresh stack value
+// passed through the Algorithm interface escapes and costs an allocation
+// per ACK.
 type Ack struct {
 	Now           time.Duration // monotonic time of the stack's clock
 	Acked         int           // bytes newly acknowledged cumulatively
@@ -55,7 +58,7 @@ type RateSample struct {
 
 // Rate returns the sample's delivery rate in bytes per second.
 func (r RateSample) Rate() uint64 {
-	if !r.Valid || r.Interval <= 0 {
+	if !r.Valid || r.Interval <= 0 || r.Delivered <= 0 {
 		return 0
 	}
 	return uint64(float64(r.Delivered) / r.Interval.Seconds())
