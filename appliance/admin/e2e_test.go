@@ -1,0 +1,103 @@
+package admin_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/appliance/admin"
+	"github.com/tcpbox/tcpbox/appliance/admin/admintest"
+	"github.com/tcpbox/tcpbox/config"
+)
+
+// TestBrowser runs e2e/e2e.mjs (playwright-core driving Debian's headless
+// chromium) against the admin page serving fake, moving data. Screenshots
+// and the downloaded capture go to $TCPBOX_E2E_ARTIFACTS (default: a new
+// temporary directory, kept and named in the log). Without node, npm or
+// chromium it skips, and fails under CI=true.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	var missing []string
+	for _, tool := range []string{"node", "npm", chromium, "tshark"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browser test needs %v (CI=true: missing tools are a failure)", missing)
+		}
+		t.Skipf("browser test needs %v", missing)
+	}
+	art := os.Getenv("TCPBOX_E2E_ARTIFACTS")
+	if art == "" {
+		d, err := os.MkdirTemp("", "tcpbox-e2e-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		art = d
+	}
+	t.Logf("artifacts in %s", art)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
+		out, err := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--prefix", "e2e").CombinedOutput()
+		if err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+	}
+
+	store, _, err := config.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := admintest.New(store, time.Now)
+	const pw = "e2e-test-password"
+	h, err := admin.New(fake.Deps("admin", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	cmd := exec.CommandContext(ctx, "node", "e2e.mjs")
+	cmd.Dir = "e2e"
+	cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ADMIN_USER=admin", "ADMIN_PASSWORD="+pw,
+		"ARTIFACTS="+art, "CHROMIUM="+chromium)
+	out, err := cmd.CombinedOutput()
+	t.Logf("e2e.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+	for _, name := range []string{"overview", "tuning", "tuning-invalid", "services", "connections", "connection", "captures", "logs"} {
+		if st, err := os.Stat(filepath.Join(art, name+".png")); err != nil || st.Size() == 0 {
+			t.Errorf("screenshot %s missing", name)
+		}
+	}
+	// The change went through the store: the file says so.
+	if c := store.Get(); c.Services.FramedEcho.Profile != "rr" || c.Profiles["rr"].Congestion != "bbr" {
+		t.Errorf("configuration after the browser's change: %+v", c.Services.FramedEcho)
+	}
+	// tshark reads the downloaded capture.
+	tout, err := exec.CommandContext(ctx, "tshark", "-r", filepath.Join(art, "capture.pcap"), "-T", "fields", "-e", "tcp.dstport").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	lines := strings.Fields(string(tout))
+	if len(lines) == 0 || lines[0] != "50000" {
+		t.Fatalf("tshark read %d frames: %q", len(lines), tout)
+	}
+	t.Logf("tshark read %d frames from the downloaded capture", len(lines))
+}
