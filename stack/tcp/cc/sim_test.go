@@ -53,6 +53,7 @@ type simResult struct {
 	// FlightAtRecovery and SsthreshAtRecovery are InFlight before and
 	// ssthresh after each EventFastRecovery.
 	FlightAtRecovery, SsthreshAtRecovery []int
+	meanRTT                              time.Duration // over all RTT samples
 }
 
 const maxTrace = 1 << 17
@@ -104,6 +105,9 @@ type sim struct {
 	rtoAt     time.Duration // 0: not armed
 	backoff   int
 	paceAt    time.Duration // 0: not waiting for the pacer
+
+	rttSum     time.Duration
+	rttSamples int
 }
 
 func runSim(cfg simConfig, alg Algorithm) *simResult {
@@ -137,6 +141,9 @@ func runSim(cfg simConfig, alg Algorithm) *simResult {
 		m.send(now)
 	}
 	m.res.Delivered = int64(m.cum) * int64(cfg.MSS)
+	if m.rttSamples > 0 {
+		m.res.meanRTT = m.rttSum / time.Duration(m.rttSamples)
+	}
 	return &m.res
 }
 
@@ -335,6 +342,8 @@ func (m *sim) onAck(a simAck) {
 
 // updateRTT is RFC 6298 §2.
 func (m *sim) updateRTT(r time.Duration) {
+	m.rttSum += r
+	m.rttSamples++
 	if m.srtt == 0 {
 		m.srtt, m.rttvar = r, r/2
 	} else {
