@@ -1,0 +1,20 @@
+// Package iperf3 is a server for the iperf3 wire protocol (esnet/iperf
+// 3.x), so the stock `iperf3 -c` measures against tcpbox: TCP and UDP
+// tests, reverse (-R), bidirectional (--bidir), parallel streams (-P),
+// window (-w), MSS (-M), congestion control (-C), no-delay (-N), UDP
+// jitter, loss and out-of-order counting, the results exchange and
+// --get-server-output.
+//
+// Beyond iperf3's own server it runs several tests at once (each client
+// gets its own test instead of "the server is busy"), caps the duration
+// and the bitrate it sends at, and takes the server-side TCP figures
+// (retransmits, cwnd, RTT) and the socket options from injected hooks, so
+// the figures come from whichever TCP stack carries the test: kernel
+// implementations are in kernel.go; tcpbox's appliance plugs in its own.
+//
+// It is not an iperf3 client, and it does not implement SCTP, MPTCP,
+// zerocopy, authentication (authtoken is refused) or UDP GSO/GRO (the
+// server simply sends and receives plain datagrams).
+//
+// Protocol references in comments are to esnet/iperf's src/ files.
+package iperf3

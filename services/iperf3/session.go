@@ -1,0 +1,327 @@
+package iperf3
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tcpbox/tcpbox/services/frame"
+	"github.com/tcpbox/tcpbox/services/svc"
+)
+
+// session is one iperf3 test, run on its control connection's goroutine
+// (iperf_server_api.c's iperf_run_server, for one client).
+type session struct {
+	s        *Server
+	ctrl     *svc.Conn
+	cookie   string
+	clientIP netip.Addr
+	p        *Params
+	opts     SockOpts
+
+	tcpIn chan *svc.Conn // data streams handed over by Server.handle
+	udpIn chan *stream   // UDP streams announced by the mux
+	ended chan struct{}  // closed when the test is over; releases stream handlers
+
+	streams    []*stream
+	start, end time.Time
+	cpu        cpuTimes
+	congestion string
+
+	stop    chan struct{} // closed to stop the workers
+	workers sync.WaitGroup
+	omit    *time.Timer
+}
+
+func newSession(s *Server, c *svc.Conn, cookie string) *session {
+	ip, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+	return &session{s: s, ctrl: c, cookie: cookie, clientIP: ip.Addr().Unmap(),
+		ended: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// state sends one state byte (iperf_set_send_state).
+func (ss *session) state(b int8) error {
+	_, err := ss.ctrl.Write([]byte{byte(b)})
+	return err
+}
+
+// serverError reports a failure to the client: SERVER_ERROR, then the
+// iperf3 error number and errno as 4-byte big-endian integers
+// (iperf_server_api.c).
+func (ss *session) serverError(code int) {
+	var b [9]byte
+	b[0] = 0xfe // ServerError as a signed byte
+	binary.BigEndian.PutUint32(b[1:], uint32(code))
+	ss.ctrl.Write(b[:])
+}
+
+// addTCPStream hands a data connection to the test and holds it until the
+// test ends (the accept loop closes it when this returns).
+func (ss *session) addTCPStream(ctx context.Context, c *svc.Conn) {
+	select {
+	case ss.tcpIn <- c:
+	default:
+		// More streams than announced: refuse like iperf3 (ACCESS_DENIED).
+		ss.s.Stats.Error(ReasonProtocol)
+		c.Write([]byte{0xff}) // AccessDenied as a signed byte
+		return
+	}
+	select {
+	case <-ss.ended:
+	case <-ctx.Done():
+	}
+}
+
+// ctrlMsg is a state byte read from the control connection, or err.
+type ctrlMsg struct {
+	b   int8
+	err error
+}
+
+// readCtrl reads state bytes until TEST_END, CLIENT_TERMINATE or an error,
+// then returns: after TEST_END the session itself reads the results.
+func (ss *session) readCtrl(out chan<- ctrlMsg) {
+	var b [1]byte
+	for {
+		if _, err := ss.ctrl.Read(b[:]); err != nil {
+			out <- ctrlMsg{err: err}
+			return
+		}
+		m := int8(b[0])
+		out <- ctrlMsg{b: m}
+		if m == TestEnd || m == ClientTerminate {
+			return
+		}
+	}
+}
+
+func (ss *session) run(ctx context.Context) {
+	s := ss.s
+	defer close(ss.ended)
+	raw := ss.ctrl.Raw()
+	setup := s.setupTimeout()
+	raw.SetDeadline(time.Now().Add(setup))
+
+	// Parameter exchange (iperf_exchange_parameters).
+	if ss.state(ParamExchange) != nil {
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	b, err := frame.Read(ss.ctrl, nil, maxParamsJSON)
+	if err != nil {
+		s.Stats.Error(ReasonParams)
+		ss.serverError(ieRecvParams)
+		return
+	}
+	p, code, err := ParseParams(b)
+	if err != nil {
+		s.Stats.Error(ReasonParams)
+		ss.serverError(code)
+		return
+	}
+	if time.Duration(p.Time)*time.Second > s.maxDuration() {
+		s.Stats.Error(ReasonDuration)
+		ss.serverError(ieMaxServerDuration)
+		return
+	}
+	ss.p = p
+	ss.opts = SockOpts{Window: p.Window, MSS: p.MSS, NoDelay: p.NoDelay, Congestion: p.Congestion}
+	total, toServer := p.Streams()
+	ss.tcpIn = make(chan *svc.Conn, total)
+	ss.udpIn = make(chan *stream, total)
+
+	swapped := false
+	if p.UDP {
+		if s.udp == nil {
+			s.Stats.Error(ReasonParams)
+			ss.serverError(ieProtocol)
+			return
+		}
+		s.udp.expect(ss, total)
+		defer s.udp.forget(ss)
+	} else {
+		if s.Listen != nil && ss.opts.listenerOpts() {
+			// iperf_tcp_listen: recreate the listener so MSS and window
+			// apply from the handshake. One such test at a time.
+			s.optMu.Lock()
+			if err := s.relisten(ss.opts); err == nil {
+				swapped = true
+			} else {
+				s.Stats.Error(ReasonTune)
+			}
+			if !swapped {
+				s.optMu.Unlock()
+			}
+		}
+		s.register(ss)
+	}
+	restore := func() {
+		s.unregister(ss)
+		if swapped {
+			swapped = false
+			if err := s.relisten(SockOpts{}); err != nil {
+				s.Stats.Error(ReasonTune)
+			}
+			s.optMu.Unlock()
+		}
+	}
+	defer restore()
+
+	msgs := make(chan ctrlMsg, 8)
+	readerDone := make(chan struct{})
+	defer func() {
+		// Stop everything this test started, then release its streams.
+		ss.stopWorkers()
+		raw.SetReadDeadline(time.Now())
+		<-readerDone
+	}()
+	if ss.state(CreateStreams) != nil {
+		close(readerDone)
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	raw.SetDeadline(time.Time{})
+	go func() { defer close(readerDone); ss.readCtrl(msgs) }()
+
+	// Stream setup: the first toServer streams carry data to us.
+	timer := time.NewTimer(setup)
+	defer timer.Stop()
+	for len(ss.streams) < total {
+		var st *stream
+		select {
+		case c := <-ss.tcpIn:
+			st = &stream{conn: c}
+		case st = <-ss.udpIn:
+		case m := <-msgs:
+			ss.ctrlEnded(m)
+			return
+		case <-timer.C:
+			s.Stats.Error(ReasonSetup)
+			ss.serverError(ieStreamConnect)
+			return
+		case <-ctx.Done():
+			ss.state(ServerTerminate)
+			return
+		}
+		// iperf_add_stream numbers streams 1, 3, 4, 5, ...
+		st.id = 1
+		if len(ss.streams) > 0 {
+			st.id = len(ss.streams) + 2
+		}
+		st.sender = len(ss.streams) >= toServer
+		st.sess = ss
+		if st.conn != nil && !ss.tune(st) {
+			return
+		}
+		ss.streams = append(ss.streams, st)
+	}
+	restore()
+
+	// The test (iperf_server_api.c: TEST_START, then TEST_RUNNING).
+	for _, st := range ss.streams {
+		if st.conn != nil && s.TCPStats != nil {
+			if ts, ok := s.TCPStats(st.conn); ok {
+				st.retransStart = ts.Retransmits
+				if ss.congestion == "" {
+					ss.congestion = ts.Congestion
+				}
+			}
+		}
+	}
+	if ss.state(TestStart) != nil || ss.state(TestRunning) != nil {
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	ss.cpu = readCPU()
+	ss.start = time.Now()
+	ss.startWorkers()
+
+	limit := s.maxDuration()
+	if p.Time > 0 {
+		limit = min(limit, time.Duration(p.Time+p.Omit)*time.Second) + 10*time.Second
+	}
+	hard := time.NewTimer(limit)
+	defer hard.Stop()
+	select {
+	case m := <-msgs:
+		if m.err != nil || m.b != TestEnd {
+			ss.ctrlEnded(m)
+			return
+		}
+	case <-hard.C:
+		s.Stats.Error(ReasonServerTerm)
+		ss.state(ServerTerminate)
+		return
+	case <-ctx.Done():
+		ss.state(ServerTerminate)
+		return
+	}
+	ss.stopWorkers()
+	ss.end = time.Now()
+	cpu := readCPU().since(ss.cpu, ss.end.Sub(ss.start))
+	<-readerDone
+
+	// Results exchange (iperf_exchange_results): the client's first, then ours.
+	raw.SetDeadline(time.Now().Add(setup))
+	if ss.state(ExchangeResults) != nil {
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	b, err = frame.Read(ss.ctrl, nil, maxResultsJSON)
+	if err != nil {
+		s.Stats.Error(ReasonResults)
+		return
+	}
+	theirs, err := ParseResults(b)
+	if err != nil {
+		s.Stats.Error(ReasonResults)
+		return
+	}
+	if err := writeJSON(ss.ctrl, ss.results(cpu, theirs)); err != nil {
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	if ss.state(DisplayResults) != nil {
+		s.Stats.Error(ReasonCtrlClosed)
+		return
+	}
+	var done [1]byte
+	if _, err := ss.ctrl.Read(done[:]); err != nil || int8(done[0]) != IperfDone {
+		s.Stats.Error(ReasonProtocol)
+		return
+	}
+	s.Tests.Add(1)
+}
+
+// ctrlEnded counts why the control connection ended a test early.
+func (ss *session) ctrlEnded(m ctrlMsg) {
+	switch {
+	case m.err != nil:
+		ss.s.Stats.Error(ReasonCtrlClosed)
+	case m.b == ClientTerminate:
+		ss.s.Stats.Error(ReasonClientTerm)
+	default:
+		ss.s.Stats.Error(ReasonProtocol)
+	}
+}
+
+// tune applies the test's socket options to a TCP data stream. A
+// congestion algorithm that cannot be set fails the test, as in iperf3.
+func (ss *session) tune(st *stream) bool {
+	if ss.s.Tune == nil || ss.opts == (SockOpts{}) {
+		return true
+	}
+	if err := ss.s.Tune(st.conn, ss.opts); err != nil {
+		ss.s.Stats.Error(ReasonTune)
+		if ss.opts.Congestion != "" {
+			ss.serverError(ieSetCongestion)
+			return false
+		}
+	}
+	return true
+}
+
+var _ net.Conn = (*svc.Conn)(nil)
