@@ -180,6 +180,13 @@ func (b *BBR) inflight(s *Sender, gain float64) int {
 }
 
 func (b *BBR) OnAck(s *Sender, a *Ack) {
+	if b.inRecovery && !s.InRecovery {
+		// The sender left recovery without EventRecoveryExit (after an
+		// RTO it may not track loss recovery): stop conserving, and let
+		// the window grow back by what is delivered rather than jump.
+		b.inRecovery = false
+		b.packetConservation = false
+	}
 	// Bytes newly delivered: from the sampler's total when present (it
 	// counts a SACKed-then-acknowledged segment once), else this ACK's.
 	acked := max(a.Acked, 0) + max(a.Sacked, 0)
@@ -388,4 +395,16 @@ func (b *BBR) OnEvent(s *Sender, ev Event, now time.Duration) {
 	clampCwnd(s)
 }
 
-var _ Algorithm = (*BBR)(nil)
+// OnDupAck is packet conservation for a sender without SACK (§4.2.3.4):
+// a duplicate ACK means a segment left the network, so one may be sent.
+func (b *BBR) OnDupAck(s *Sender, now time.Duration) {
+	if s.InRecovery {
+		s.Cwnd = max(s.Cwnd, s.InFlight+mss(s))
+		clampCwnd(s)
+	}
+}
+
+var (
+	_ Algorithm = (*BBR)(nil)
+	_ DupAcker  = (*BBR)(nil)
+)

@@ -166,3 +166,26 @@ func TestBBRLossResponse(t *testing.T) {
 		t.Fatalf("RTO: cwnd %d ssthresh %d", s.Cwnd, s.Ssthresh)
 	}
 }
+
+// Without SACK, each duplicate ACK in recovery lets one more segment out
+// (packet conservation), and never shrinks the window.
+func TestBBRDupAckConservation(t *testing.T) {
+	b := &BBR{}
+	s := newSender(t, b)
+	s.Cwnd, s.InFlight = 40*testMSS, 40*testMSS
+	b.OnEvent(s, EventFastRecovery, 0)
+	s.InRecovery = true
+	for i := 0; i < 5; i++ {
+		b.OnDupAck(s, 0)
+		if s.Cwnd != s.InFlight+testMSS {
+			t.Fatalf("dup ACK %d: cwnd %d with %d in flight", i, s.Cwnd, s.InFlight)
+		}
+		s.InFlight += testMSS // the sender sent the one segment allowed
+	}
+	s.InRecovery = false
+	before := s.Cwnd
+	b.OnDupAck(s, 0)
+	if s.Cwnd != before {
+		t.Fatalf("dup ACK outside recovery moved cwnd")
+	}
+}

@@ -5,10 +5,14 @@ import "time"
 // Optional interfaces: additions to the contract of cc.go that an
 // algorithm may implement and a sender may use with a type assertion.
 
-// DupAcker is implemented by algorithms that act on duplicate ACKs that
-// carry no SACK information (NewReno's window inflation, RFC 6582 §3.2
-// step 4). A sender that uses PRR (RFC 6937) or RFC 6675 pipe need not
-// call it.
+// DupAcker is implemented by algorithms that size the window during
+// duplicate-ACK recovery themselves: NewReno (RFC 6582 §3.2 step 4
+// inflation, step 5 deflation in OnAck), BBR (packet conservation) and
+// Fixed (no change). A sender calls OnDupAck for each duplicate ACK during
+// recovery and then applies none of RFC 5681 §3.2's inflation (steps 3-4)
+// or deflation itself; for algorithms without it (Reno, CUBIC), the sender
+// does that arithmetic around ssthresh. A sender that sizes recovery with
+// RFC 6675 pipe or PRR (RFC 6937) need not call it.
 type DupAcker interface {
 	OnDupAck(s *Sender, now time.Duration)
 }

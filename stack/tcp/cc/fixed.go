@@ -27,6 +27,12 @@ func (f *Fixed) OnEvent(s *Sender, ev Event, now time.Duration) {
 	s.Ssthresh = InitialSsthresh
 }
 
+// OnDupAck leaves the window alone: Fixed owns its window in recovery too.
+func (f *Fixed) OnDupAck(s *Sender, now time.Duration) {}
+
 func (f *Fixed) Phase(s *Sender) string { return "fixed" }
 
-var _ Algorithm = (*Fixed)(nil)
+var (
+	_ Algorithm = (*Fixed)(nil)
+	_ DupAcker  = (*Fixed)(nil)
+)
