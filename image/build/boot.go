@@ -179,3 +179,25 @@ func BootFAT(c *Config) ([]byte, string, error) {
 	}
 	return img, line, nil
 }
+
+// KernelBoot returns the kernel image and command line of cfg's target,
+// for boot loaders outside the image (QEMU -kernel).
+func KernelBoot(c *Config) (kernel, cmdline string, err error) {
+	if err := c.defaults(); err != nil {
+		return "", "", err
+	}
+	t := targets[c.Target]
+	kdir, err := moduleDir(c.RepoDir, t.kernel)
+	if err != nil {
+		return "", "", err
+	}
+	pkg, err := os.ReadFile(filepath.Join(kdir, "cmdline.txt"))
+	if err != nil {
+		return "", "", fmt.Errorf("build: %w", err)
+	}
+	serial := c.Serial
+	if serial == "" {
+		serial = t.serial
+	}
+	return filepath.Join(kdir, "vmlinuz"), Cmdline(string(pkg), c.Hostname, serial), nil
+}

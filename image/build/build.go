@@ -75,9 +75,6 @@ func (c *Config) defaults() error {
 	if strings.ContainsAny(c.Hostname, " /\n\t") || len(c.Hostname) > 63 {
 		return fmt.Errorf("build: bad hostname %q", c.Hostname)
 	}
-	if c.Password == "" {
-		return errors.New("build: no password")
-	}
 	if strings.ContainsAny(c.Password, "\n:") {
 		return errors.New("build: the password may not contain a newline or ':'")
 	}

@@ -2,6 +2,7 @@ package build
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -89,6 +90,9 @@ func rootTree(c *Config, t target, bins *binaries) (map[string]rootEntry, error)
 func RootSquashfs(c *Config) ([]byte, error) {
 	if err := c.defaults(); err != nil {
 		return nil, err
+	}
+	if c.Password == "" {
+		return nil, errors.New("build: no password for the gokrazy web interface")
 	}
 	t := targets[c.Target]
 	tmp, err := os.MkdirTemp("", "tcpbox-image-")

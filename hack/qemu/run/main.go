@@ -1,0 +1,104 @@
+// Command run boots a tcpbox appliance image under QEMU and prints where
+// its services are reachable from the host (make run, make run-arm64):
+//
+//	go run ./hack/qemu/run -target amd64 -image bin/tcpbox-amd64.img
+//
+// amd64 boots through OVMF and the image's systemd-boot; arm64 boots on
+// -M virt with -kernel (no aarch64 systemd-boot is available), the kernel
+// and command line taken from the gokrazy kernel module as the image
+// builder writes them. The console is the terminal; Ctrl-C stops QEMU.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tcpbox/tcpbox/hack/qemu"
+	"github.com/tcpbox/tcpbox/image/build"
+)
+
+func parseForwards(s string) ([]qemu.Forward, error) {
+	var out []qemu.Forward
+	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
+		// proto:host:guest
+		p := strings.Split(f, ":")
+		if len(p) != 3 || (p[0] != "tcp" && p[0] != "udp") {
+			return nil, fmt.Errorf("bad forward %q (want tcp|udp:HOSTPORT:GUESTPORT)", f)
+		}
+		h, err1 := strconv.Atoi(p[1])
+		g, err2 := strconv.Atoi(p[2])
+		if err1 != nil || err2 != nil || h <= 0 || h > 65535 || g <= 0 || g > 65535 {
+			return nil, fmt.Errorf("bad forward %q", f)
+		}
+		out = append(out, qemu.Forward{Proto: p[0], HostPort: h, GuestPort: g})
+	}
+	return out, nil
+}
+
+func main() {
+	var (
+		target  = flag.String("target", "amd64", "amd64 or arm64")
+		image   = flag.String("image", "", "disk image (default bin/tcpbox-TARGET.img)")
+		host    = flag.String("hostname", "tcpbox", "hostname the image was built with (for the -kernel command line)")
+		kernel  = flag.Bool("kernel", false, "amd64: boot with -kernel instead of UEFI")
+		cpus    = flag.Int("smp", 1, "virtual CPUs")
+		mgmt    = flag.String("mgmt", "tcp:8080:80", "management forwards proto:hostport:guestport,...")
+		test    = flag.String("test", "tcp:10007:7,udp:10007:7,tcp:10009:9,tcp:10019:19,tcp:15000:50000,tcp:15201:5201,udp:15201:5201,tcp:18081:8081", "test NIC (tcpbox) forwards proto:hostport:guestport,...")
+		timeout = flag.Duration("ready-timeout", 5*time.Minute, "how long to wait for tcpbox: ready before saying so")
+	)
+	flag.Parse()
+	if *image == "" {
+		*image = "bin/tcpbox-" + *target + ".img"
+	}
+	mf, err := parseForwards(*mgmt)
+	if err != nil {
+		fail(err)
+	}
+	tf, err := parseForwards(*test)
+	if err != nil {
+		fail(err)
+	}
+	o := qemu.Options{Target: *target, Image: *image, CPUs: *cpus, MgmtForwards: mf, TestForwards: tf, Serial: os.Stdout}
+	if *target == "arm64" || *kernel {
+		k, line, err := build.KernelBoot(&build.Config{Target: *target, Hostname: *host})
+		if err != nil {
+			fail(err)
+		}
+		o.Kernel, o.Append = k, line
+	}
+	vm, err := qemu.Start(o)
+	if err != nil {
+		fail(err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() { <-sig; vm.Stop() }()
+
+	fmt.Fprintf(os.Stderr, "run: booting %s (%s); Ctrl-C stops QEMU\n", *image, *target)
+	for _, f := range mf {
+		fmt.Fprintf(os.Stderr, "run: management (gokrazy web interface, user gokrazy): %s\n", f)
+	}
+	for _, f := range tf {
+		fmt.Fprintf(os.Stderr, "run: tcpbox test NIC %s: %s\n", qemu.TestGuest, f)
+	}
+	go func() { // reports readiness; ends with the VM
+		line, err := vm.WaitFor(context.Background(), 0, regexp.MustCompile(`^tcpbox: ready`), *timeout)
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "run: %s after %.1f s\n", line, time.Since(vm.Started).Seconds())
+		}
+	}()
+	<-vm.Done()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "run:", err)
+	os.Exit(1)
+}
