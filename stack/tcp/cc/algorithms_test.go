@@ -148,3 +148,28 @@ func BenchmarkOnAck(b *testing.B) {
 		})
 	}
 }
+
+// Under ACK clocking on the simulated path (no queueing yet), the
+// loss-based algorithms double the window every round trip in slow start:
+// the window seen one RTT after the k-th round began is IW * 2^k.
+func TestSimSlowStartDoubles(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	for _, name := range []string{"reno", "newreno", "cubic"} {
+		a, _ := New(name, Options{})
+		// A fast bottleneck and deep queue: nothing delays or drops the
+		// first rounds.
+		r := runSim(simConfig{Rate: 1e9, RTT: rtt, Queue: 1 << 30, Duration: 650 * time.Millisecond}, a)
+		for k := 1; k <= 5; k++ {
+			// The last ACK of round k arrives just before (k+1) RTTs.
+			var last simPoint
+			for _, p := range r.Trace {
+				if p.T < time.Duration(k+1)*rtt {
+					last = p
+				}
+			}
+			if want := 10 * testMSS << k; last.Cwnd != want {
+				t.Errorf("%s: after round %d cwnd %d, want %d", name, k, last.Cwnd, want)
+			}
+		}
+	}
+}

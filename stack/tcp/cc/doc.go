@@ -20,11 +20,19 @@
 // its scoreboard, InFlight, SRTT and MinRTT; if loss starts recovery, sets
 // InRecovery and calls OnEvent(EventFastRecovery) before it removes the
 // newly lost bytes from InFlight (so InFlight is the FlightSize of RFC 5681
-// (4)); calls OnAck;
-// then, if the ACK reached the recovery point, clears InRecovery and calls
-// OnEvent(EventRecoveryExit). On a retransmission timeout it calls
-// OnEvent(EventRTO) before marking the outstanding segments lost, so
-// InFlight is still the FlightSize of RFC 5681 (4).
+// (4)); calls OnAck; then, if the ACK reached the recovery point, clears
+// InRecovery and calls OnEvent(EventRecoveryExit). Duplicate ACKs during
+// recovery go to OnDupAck for algorithms that implement DupAcker, which
+// then own the recovery window; for the others the sender applies RFC 5681
+// §3.2's inflation and deflation around the ssthresh they set. On a
+// retransmission timeout the sender calls OnEvent(EventRTO) before marking
+// the outstanding segments lost, so InFlight is still the FlightSize.
+//
+// The sender should keep one Ack in its connection state and reuse it: a
+// pointer to a stack Ack passed through the interface escapes (one
+// allocation per ACK). For BBR (and HyStart++'s exact rounds) the sender
+// fills Ack.Rate from a RateSampler, and it paces with a Pacer at
+// Sender.PacingRate.
 //
 // What this package is not: it does not detect loss, keep a scoreboard,
 // schedule timers or send anything. It imports the standard library only.
