@@ -33,6 +33,7 @@ type Cubic struct {
 	hs                hyStart
 	epochOn           bool          // a congestion-avoidance epoch is running
 	epochStart        time.Duration // t = 0 of W_cubic
+	lastAck           time.Duration // time of the last ACK in the epoch
 	k                 float64       // seconds, §4.2 (2)
 	wMax              float64       // segments, the window before the last reduction
 	cwndEpoch         float64       // segments at the start of the epoch
@@ -92,6 +93,16 @@ func (c *Cubic) OnAck(s *Sender, a *Ack) {
 	if !c.epochOn {
 		c.startEpoch(a.Now, cwnd)
 	}
+	if s.AppLimited {
+		// §5.8: an application-limited flow does not grow the window,
+		// and the time it spends so is not part of t.
+		if d := a.Now - c.lastAck; d > 0 {
+			c.epochStart += d
+		}
+		c.lastAck = a.Now
+		return
+	}
+	c.lastAck = a.Now
 	t := max((a.Now - c.epochStart).Seconds(), 0)
 	rtt := s.SRTT
 	if rtt <= 0 {
@@ -140,6 +151,7 @@ func (c *Cubic) OnAck(s *Sender, a *Ack) {
 func (c *Cubic) startEpoch(now time.Duration, cwnd float64) {
 	c.epochOn = true
 	c.epochStart = now
+	c.lastAck = now
 	c.cwndEpoch = cwnd
 	c.wEst = cwnd
 	c.acc = 0

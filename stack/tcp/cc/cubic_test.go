@@ -219,3 +219,46 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// RFC 9438 §5.8: while the application limits the flow the window does not
+// grow, and that time does not count toward t: afterwards the window
+// continues along W_cubic as if the pause had not happened.
+func TestCubicAppLimited(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	run := func(pause bool) int {
+		c := &Cubic{}
+		s := cubicAfterLoss(t, c, 1460, 1000, rtt)
+		now := time.Duration(0)
+		for i := 0; i < 3000; i++ {
+			now += time.Millisecond
+			if pause && i >= 1000 && i < 2000 {
+				s.AppLimited = true
+				before := s.Cwnd
+				c.OnAck(s, &Ack{Now: now, Acked: 1460, RTT: rtt})
+				if s.Cwnd != before {
+					t.Fatalf("app-limited ACK grew cwnd %d -> %d", before, s.Cwnd)
+				}
+				continue
+			}
+			s.AppLimited = false
+			c.OnAck(s, &Ack{Now: now, Acked: 1460, RTT: rtt})
+		}
+		return s.Cwnd
+	}
+	plain := run(false)
+	paused := run(true)
+	// The paused run saw 2000 growing ACKs over 2 s of epoch time; the
+	// plain run 3000 over 3 s. Compare the paused run with a plain run
+	// of 2000 ACKs instead: same epoch time, same window.
+	c := &Cubic{}
+	s := cubicAfterLoss(t, c, 1460, 1000, rtt)
+	for i := 0; i < 2000; i++ {
+		c.OnAck(s, &Ack{Now: time.Duration(i+1) * time.Millisecond, Acked: 1460, RTT: rtt})
+	}
+	if d := abs(paused - s.Cwnd); d > 2*1460 {
+		t.Errorf("after an app-limited pause cwnd %d, want about %d (the window of the same unpaused epoch time)", paused, s.Cwnd)
+	}
+	if paused >= plain {
+		t.Errorf("paused run %d not behind the plain run %d", paused, plain)
+	}
+}
