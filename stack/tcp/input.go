@@ -6,6 +6,9 @@ import (
 	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
+// minPeerMSS is the smallest peer MSS we honour.
+const minPeerMSS = 48
+
 // pawsIdle is RFC 7323 §5.5: a timestamp older than 24 days is invalid.
 const pawsIdle = 24 * 24 * time.Hour
 
@@ -102,7 +105,9 @@ func (c *Conn) inputSynSent(now time.Duration, seg *Segment) {
 func (c *Conn) negotiate(now time.Duration, seg *Segment) {
 	o := &seg.Options
 	if o.MSS != 0 {
-		c.peerMSS = int(o.MSS)
+		// Linux's tcp_min_snd_mss: a tiny MSS would make us send a flood
+		// of tiny segments (CVE-2019-11479).
+		c.peerMSS = max(int(o.MSS), minPeerMSS)
 	}
 	c.wsOK = c.offerWS && o.WScale >= 0
 	if c.wsOK {

@@ -195,6 +195,9 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 				c.algo.OnEvent(&c.ccs, cc.EventIdleRestart, now) // RFC 5681 §4.1
 			}
 			p := c.snd.slice(off, n)
+			if len(p) == 0 {
+				break // cannot happen with avail > 0; never spin
+			}
 			s := c.seg(c.sndNxt, 0)
 			s.Payload = p
 			end := off + len(p)
