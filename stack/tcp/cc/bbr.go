@@ -392,6 +392,11 @@ func (b *BBR) OnEvent(s *Sender, ev Event, now time.Duration) {
 	case EventECE:
 		// BBR v1 does not respond to ECN.
 	}
+	if b.state == bbrProbeRTT {
+		// §4.2.3.5: nothing lifts the window above the ProbeRTT cap
+		// until ProbeRTT ends (it restores the prior window then).
+		s.Cwnd = min(s.Cwnd, bbrMinPipeSegs*m)
+	}
 	clampCwnd(s)
 }
 

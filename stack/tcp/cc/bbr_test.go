@@ -17,16 +17,18 @@ func TestBBRStateMachineOnBottleneck(t *testing.T) {
 		rate uint64 // bytes/s
 		rtt  time.Duration
 		seed uint64
+		loss float64
 	}{
-		{"50Mbit-20ms", 50e6 / 8, 20 * time.Millisecond, 1},
-		{"10Mbit-50ms", 10e6 / 8, 50 * time.Millisecond, 2},
-		{"100Mbit-10ms", 100e6 / 8, 10 * time.Millisecond, 3},
+		{"50Mbit-20ms", 50e6 / 8, 20 * time.Millisecond, 1, 0},
+		{"10Mbit-50ms", 10e6 / 8, 50 * time.Millisecond, 2, 0},
+		{"100Mbit-10ms", 100e6 / 8, 10 * time.Millisecond, 3, 0},
+		{"50Mbit-20ms-1%loss", 50e6 / 8, 20 * time.Millisecond, 4, 0.01},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &BBR{Seed: tc.seed}
 			bdp := int(float64(tc.rate) * tc.rtt.Seconds())
-			r := runSim(simConfig{Rate: tc.rate, RTT: tc.rtt, Queue: bdp, Duration: 12 * time.Second, Seed: tc.seed}, b)
+			r := runSim(simConfig{Rate: tc.rate, RTT: tc.rtt, Queue: bdp, Duration: 12 * time.Second, Seed: tc.seed, Loss: tc.loss}, b)
 			want := []string{"startup", "drain", "probe_bw", "probe_rtt"}
 			if len(r.Phases) != len(want) {
 				t.Fatalf("phases %v, want %v", r.Phases, want)
