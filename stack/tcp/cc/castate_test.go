@@ -33,3 +33,15 @@ func TestCAState(t *testing.T) {
 		}
 	}
 }
+
+func TestEventString(t *testing.T) {
+	want := map[Event]string{
+		EventInvalid: "invalid", EventFastRecovery: "fast_recovery", EventRecoveryExit: "recovery_exit",
+		EventRTO: "rto", EventECE: "ece", EventUndo: "undo", EventIdleRestart: "idle_restart", Event(200): "invalid",
+	}
+	for e, w := range want {
+		if e.String() != w {
+			t.Errorf("%d: %q, want %q", e, e.String(), w)
+		}
+	}
+}
