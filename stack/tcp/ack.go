@@ -97,17 +97,20 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 	// Congestion control.
 	c.ccs.InFlight = c.flight()
 	c.ccs.SRTT, c.ccs.MinRTT = c.rtt.srtt, c.rtt.minRTT
-	a := cc.Ack{Now: now, Acked: acked, PriorInFlight: prior, RTT: r}
+	// The Ack lives in the Conn: passed through the interface it would
+	// escape, and the receive path must not allocate.
+	c.ccAck = cc.Ack{Now: now, Acked: acked, PriorInFlight: prior, RTT: r}
+	a := &c.ccAck
 	if c.inRecovery {
 		if ack.GreaterEq(c.recover) {
 			// RFC 6582 §3.2 step 5, full acknowledgement: leave recovery.
-			c.algo.OnAck(&c.ccs, &a)
+			c.algo.OnAck(&c.ccs, a)
 			c.inRecovery, c.ccs.InRecovery = false, false
 			c.algo.OnEvent(&c.ccs, cc.EventRecoveryExit, now)
 		} else {
 			// Partial acknowledgement: retransmit the next hole and
 			// deflate the window (NewReno does it in OnAck).
-			c.algo.OnAck(&c.ccs, &a)
+			c.algo.OnAck(&c.ccs, a)
 			if _, ok := c.algo.(cc.DupAcker); !ok {
 				w := c.ccs.Cwnd - acked
 				if acked >= c.sndMSS {
@@ -118,7 +121,7 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 			c.retxNow = true
 		}
 	} else {
-		c.algo.OnAck(&c.ccs, &a)
+		c.algo.OnAck(&c.ccs, a)
 	}
 	c.dupAcks = 0
 }

@@ -113,6 +113,7 @@ type Conn struct {
 	// Congestion control and loss recovery.
 	algo       cc.Algorithm
 	ccs        cc.Sender
+	ccAck      cc.Ack
 	dupAcks    int
 	inRecovery bool
 	recover    Seq // RFC 6582 §3.2 "recover"
