@@ -77,3 +77,8 @@ func (b *BBR) saveCwnd(s *Sender) {
 		b.priorCwnd = max(b.priorCwnd, s.Cwnd)
 	}
 }
+
+// SendQuantum is the burst the sender's pacer may allow (Quantizer).
+func (b *BBR) SendQuantum(s *Sender) int { return b.sendQuantum(s) }
+
+var _ Quantizer = (*BBR)(nil)

@@ -191,3 +191,24 @@ func TestBBRDupAckConservation(t *testing.T) {
 		t.Fatalf("dup ACK outside recovery moved cwnd")
 	}
 }
+
+// §4.2.2: one segment below 1.2 Mbit/s, two below 24 Mbit/s, else 1 ms of
+// data capped at 64 KB.
+func TestBBRSendQuantum(t *testing.T) {
+	b := &BBR{}
+	s := newSender(t, b)
+	for _, c := range []struct {
+		rate uint64
+		want int
+	}{
+		{100000, testMSS},      // 0.8 Mbit/s
+		{1000000, 2 * testMSS}, // 8 Mbit/s
+		{6250000, 6250},        // 50 Mbit/s: 1 ms
+		{125000000, 64 * 1024}, // 1 Gbit/s: capped
+	} {
+		s.PacingRate = c.rate
+		if got := b.SendQuantum(s); got != c.want {
+			t.Errorf("rate %d: quantum %d, want %d", c.rate, got, c.want)
+		}
+	}
+}

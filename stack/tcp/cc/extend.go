@@ -44,3 +44,10 @@ func windowPhase(s *Sender) string {
 		return "congestion_avoidance"
 	}
 }
+
+// Quantizer is implemented by algorithms that choose how many bytes may
+// leave back to back at the pacing rate (BBR's send_quantum); a sender
+// that paces sets Pacer.Burst from it after each call into the algorithm.
+type Quantizer interface {
+	SendQuantum(s *Sender) int
+}
