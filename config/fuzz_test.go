@@ -35,3 +35,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSet: setting any path to any text never panics, and a successful
+// Set leaves a configuration that encodes and decodes (validation may
+// still refuse it).
+func FuzzSet(f *testing.F) {
+	f.Add("tcp.mss_clamp", "20")
+	f.Add("profiles.bulk.congestion", "vegas")
+	f.Add("tcp.delayed_ack", "-5ms")
+	f.Add("services.http_file.quota", "99999999999999999999")
+	f.Add("profiles..x", "1")
+	f.Add("link", "eth1")
+	f.Fuzz(func(t *testing.T, path, value string) {
+		c := Defaults()
+		if err := Set(&c, path, value); err != nil {
+			return
+		}
+		_ = Validate(&c)
+		if _, err := Encode(&c); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -32,7 +32,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	h     *admin.Handler
 	fake  *admintest.Fake
 	clock *clock
@@ -42,7 +42,7 @@ type env struct {
 	xsrf   string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	store, warn, err := config.Open(dir)

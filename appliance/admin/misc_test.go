@@ -3,18 +3,23 @@ package admin_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tcpbox/tcpbox/appliance/admin"
+	"github.com/tcpbox/tcpbox/config"
 )
 
 func ioNop(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
@@ -131,5 +136,92 @@ func TestLoadOrCreatePassword(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, admin.PasswordFile), []byte("short\n"), 0o600)
 	if _, _, err := admin.LoadOrCreatePassword(dir); err == nil {
 		t.Fatal("short password accepted")
+	}
+}
+
+func TestHashChecker(t *testing.T) {
+	h, err := config.HashPassword("field-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := admin.HashChecker("admin", h)
+	for i := range 3 { // the second and third use the cached digest
+		if !check("admin", "field-pass") {
+			t.Fatalf("try %d: right password refused", i)
+		}
+		if check("admin", "field-pasS") || check("root", "field-pass") || check("admin", "") {
+			t.Fatalf("try %d: wrong credentials accepted", i)
+		}
+	}
+}
+
+func TestOverviewRates(t *testing.T) {
+	e := newEnv(t)
+	rate := func() *float64 {
+		var ov struct {
+			Counters []struct {
+				Name string
+				Rate *float64 `json:"rate_per_s"`
+			}
+		}
+		json.Unmarshal([]byte(e.do("GET", "/api/overview", nil).body), &ov)
+		for _, c := range ov.Counters {
+			if c.Name == "rx_frames" {
+				return c.Rate
+			}
+		}
+		t.Fatal("rx_frames missing")
+		return nil
+	}
+	if r := rate(); r != nil {
+		t.Fatalf("first view has a rate: %v", *r)
+	}
+	e.clock.Advance(2 * time.Second)
+	if r := rate(); r == nil || *r != 8000 {
+		t.Fatalf("rate %v, want 8000/s", r)
+	}
+	e.clock.Advance(100 * time.Millisecond) // too soon: the previous rate stands
+	if r := rate(); r == nil || *r != 8000 {
+		t.Fatalf("quick reload: %v", r)
+	}
+}
+
+// TestConcurrentRequests: pages, metrics and changes at once (run with
+// -race); every change lands, and the file is valid at the end.
+func TestConcurrentRequests(t *testing.T) {
+	e := newEnv(t)
+	e.login()
+	cookie, token := e.cookie, e.xsrf
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				path := []string{"/", "/api/connections", "/connections/1", "/metrics", "/api/tuning"}[(g+i)%5]
+				r := httptest.NewRequest("GET", path, nil)
+				if g%2 == 0 {
+					form := url.Values{"tcp.backlog": {strconv.Itoa(100 + g*10 + i)}, "xsrf": {token}}
+					r = httptest.NewRequest("POST", "/tuning", strings.NewReader(form.Encode()))
+					r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				r.SetBasicAuth(testUser, testPassword)
+				r.AddCookie(cookie)
+				w := httptest.NewRecorder()
+				e.h.ServeHTTP(w, r)
+				if w.Code != 200 && w.Code != 303 && w.Code != 404 {
+					errs <- path + ": " + strconv.Itoa(w.Code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Error(s)
+	}
+	if _, warn, err := config.Open(e.dir); err != nil || warn != "" {
+		t.Fatalf("file after concurrent changes: %v %q", err, warn)
 	}
 }
