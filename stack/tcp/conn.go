@@ -198,6 +198,21 @@ func (c *Conn) setState(now time.Duration, s State) {
 	case Closed:
 		c.events |= EventClosed | EventReadable | EventWritable
 		c.stopTimers()
+		c.release()
+	case TimeWait:
+		c.release()
+	}
+}
+
+// release frees buffer memory nothing will use again: a connection in
+// TIME-WAIT or CLOSED sends nothing more, and unread data stays readable.
+func (c *Conn) release() {
+	if c.snd.n == 0 || c.state == Closed {
+		c.snd = sendBuf{limit: c.snd.limit}
+	}
+	if c.rcv.n == 0 {
+		c.rcv = recvBuf{limit: c.rcv.limit}
+		c.ooo = reassembly{}
 	}
 }
 
