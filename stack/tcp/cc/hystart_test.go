@@ -157,3 +157,29 @@ func TestCubicNoHyStart(t *testing.T) {
 		t.Errorf("phase %q, cwnd %d -> %d", c.Phase(s), before, s.Cwnd)
 	}
 }
+
+// On a bottleneck with a deep queue (4 BDP) the queue's delay growth ends
+// slow start in CSS before the first loss, and the overshoot costs far
+// fewer drops than plain slow start's (the point of RFC 9406). Rounds are
+// counted from the simulator's rate samples here.
+func TestHyStartOnDeepQueue(t *testing.T) {
+	cfg := simConfig{Rate: 50e6 / 8, RTT: 20 * time.Millisecond, Queue: 500000, Duration: 3 * time.Second, Seed: 1}
+	hs := runSim(cfg, &Cubic{})
+	plain := runSim(cfg, &Cubic{NoHyStart: true})
+	css, rec := -1, -1
+	for i, p := range hs.Phases {
+		switch p {
+		case "css":
+			css = i
+		case "recovery":
+			rec = i
+		}
+	}
+	if css < 0 || (rec >= 0 && rec < css) {
+		t.Fatalf("phases %v: CSS not entered before recovery", hs.Phases)
+	}
+	t.Logf("drops: HyStart++ %d, plain slow start %d", hs.Dropped, plain.Dropped)
+	if hs.Dropped*2 > plain.Dropped {
+		t.Errorf("HyStart++ dropped %d, plain slow start %d: want at most half", hs.Dropped, plain.Dropped)
+	}
+}
