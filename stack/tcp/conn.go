@@ -77,6 +77,10 @@ type Conn struct {
 	// Settings copied from cfg that the application may change.
 	noDelay, cork bool
 	keepAlive     bool
+	keepIdle      time.Duration
+	keepInterval  time.Duration
+	keepCount     int
+	userTimeout   time.Duration
 
 	// Round-trip time (RFC 6298) and retransmission.
 	rtt        rttEstimator
@@ -152,6 +156,8 @@ type stats struct {
 func NewConn(cfg *Config, local, remote netip.AddrPort, now time.Duration) *Conn {
 	c := &Conn{cfg: cfg, local: local, remote: remote, state: Closed, created: now, stateSince: now, now: now}
 	c.noDelay, c.cork, c.keepAlive = cfg.NoDelay, cfg.Cork, cfg.KeepAlive
+	c.keepIdle, c.keepInterval, c.keepCount = cfg.KeepIdle, cfg.KeepInterval, cfg.KeepCount
+	c.userTimeout = cfg.UserTimeout
 	c.snd.limit = cfg.SendBuf
 	c.rcv.limit = cfg.RecvBuf
 	c.advMSS = cfg.advMSS()
@@ -401,6 +407,35 @@ func (c *Conn) SetKeepAlive(on bool) {
 	c.keepAlive = on
 	if !on {
 		c.keepAt = 0
+	} else if c.keepAt == 0 {
+		c.armKeepalive(c.now)
+	}
+}
+
+// SetKeepAliveParams sets this connection's keepalive idle time, probe
+// interval and probe count (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
+// zero or negative values keep the current ones.
+func (c *Conn) SetKeepAliveParams(idle, interval time.Duration, count int) {
+	if idle > 0 {
+		c.keepIdle = idle
+	}
+	if interval > 0 {
+		c.keepInterval = interval
+	}
+	if count > 0 {
+		c.keepCount = count
+	}
+	if c.keepAlive && c.keepProbes == 0 {
+		c.armKeepalive(c.now)
+	}
+}
+
+// SetUserTimeout sets how long sent data may stay unacknowledged before
+// the connection fails with ErrTimeout (TCP_USER_TIMEOUT, RFC 5482); 0
+// turns it off.
+func (c *Conn) SetUserTimeout(d time.Duration) {
+	if d >= 0 {
+		c.userTimeout = d
 	}
 }
 

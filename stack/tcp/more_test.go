@@ -198,3 +198,18 @@ func containsStr(s, sub string) bool {
 	}
 	return false
 }
+
+func TestSetKeepAliveParamsPerConnection(t *testing.T) {
+	h := newHarness(t, testConfig()) // keepalive off in the config
+	h.establish()
+	h.c.SetKeepAliveParams(5*time.Second, time.Second, 1)
+	h.c.SetKeepAlive(true)
+	start := h.now
+	h.AdvanceToDeadline()
+	h.Out(Segment{Seq: h.iss(), Ack: peerISS + 1, Flags: ACK})
+	if h.now-start != 5*time.Second {
+		t.Fatalf("probe after %v, want the connection's 5s", h.now-start)
+	}
+	h.AdvanceToDeadline()
+	h.State(Closed)
+}

@@ -1,7 +1,3 @@
-// Package tcp is tcpbox's TCP (RFC 9293): connection state machines that do
-// no I/O. A connection takes input (a segment and the time), produces
-// output (segments to send) and names its next deadline; the stack's loop
-// owns the goroutines, clocks and timers that drive it.
 package tcp
 
 // State is a connection state of the RFC 9293 §3.3.2 diagram.

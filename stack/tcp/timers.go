@@ -19,8 +19,8 @@ func (c *Conn) NextDeadline() time.Duration {
 }
 
 func (c *Conn) userDeadline() time.Duration {
-	if c.cfg.UserTimeout > 0 && c.unackedAt != 0 && c.synchronized() {
-		return c.unackedAt + c.cfg.UserTimeout
+	if c.userTimeout > 0 && c.unackedAt != 0 && c.synchronized() {
+		return c.unackedAt + c.userTimeout
 	}
 	return 0
 }
@@ -132,12 +132,12 @@ func (c *Conn) onPersist(now time.Duration) {
 // armKeepalive schedules the next keepalive probe after idleness (RFC
 // 9293 §3.8.4, RFC 1122 §4.2.3.6).
 func (c *Conn) armKeepalive(now time.Duration) {
-	if !c.keepAlive || c.cfg.KeepIdle <= 0 {
+	if !c.keepAlive || c.keepIdle <= 0 {
 		return
 	}
 	switch c.state {
 	case Established, CloseWait, FinWait2:
-		c.keepAt = now + c.cfg.KeepIdle
+		c.keepAt = now + c.keepIdle
 	}
 }
 
@@ -150,11 +150,11 @@ func (c *Conn) onKeepalive(now time.Duration) {
 		c.armKeepalive(now) // data outstanding: the retransmission timer watches
 		return
 	}
-	if c.keepProbes >= c.cfg.KeepCount {
+	if c.keepProbes >= c.keepCount {
 		c.fail(now, ErrTimeout)
 		return
 	}
 	c.keepProbes++
 	c.probePending = true
-	c.keepAt = now + c.cfg.KeepInterval
+	c.keepAt = now + c.keepInterval
 }
