@@ -68,10 +68,12 @@ type connsData struct {
 	Services []string            `json:"-"`
 	Total    int                 `json:"total"`
 	Rows     []connRow           `json:"connections"`
+	Shown    int                 `json:"-"` // rows in the HTML table (bounded)
 	SortLink func(string) string `json:"-"`
 }
 
-// maxConnRows bounds the table; the JSON twin and the filters reach the rest.
+// maxConnRows bounds the HTML table; the JSON twin has every row, and the
+// filters reach the rest.
 const maxConnRows = 2000
 
 func (h *Handler) connections(r *http.Request) (string, any, int) {
@@ -118,9 +120,6 @@ func (h *Handler) connections(r *http.Request) (string, any, int) {
 		}
 		return r
 	})
-	if len(keep) > maxConnRows {
-		keep = keep[:maxConnRows]
-	}
 	for i := range keep {
 		row := connRow{ID: keep[i].ID, State: keep[i].State.String(), Info: keep[i]}
 		for _, c := range columns {
@@ -142,5 +141,6 @@ func (h *Handler) connections(r *http.Request) (string, any, int) {
 		}
 		return "/connections?" + v.Encode()
 	}
+	d.Shown = min(len(d.Rows), maxConnRows)
 	return fmt.Sprintf("Connections (%d)", len(d.Rows)), d, 0
 }

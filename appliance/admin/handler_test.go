@@ -400,3 +400,30 @@ func TestConnectionPlotMoves(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigWarningShown(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(filepath.Join(e.dir, config.FileName), []byte(`{"version":2,"tcp":{"mss_clamp":20}}`), 0o600)
+	store, warn, err := config.Open(e.dir)
+	if err != nil || warn == "" {
+		t.Fatalf("%v %q", err, warn)
+	}
+	e.fake.Store = store
+	h, err := admin.New(e.fake.Deps(testUser, testPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	for _, p := range []string{"/", "/tuning", "/connections"} {
+		if r := e.do("GET", p, nil); !strings.Contains(r.body, `id="config-warning"`) || !strings.Contains(r.body, "last good copy") {
+			t.Errorf("%s: no configuration warning", p)
+		}
+	}
+	if r := e.do("GET", "/metrics", nil); !strings.Contains(r.body, "tcpbox_config_warning 1") {
+		t.Error("metrics do not flag the warning")
+	}
+	// The tuning page shows the saved values next to the inputs.
+	if r := e.do("GET", "/tuning", nil); !strings.Contains(r.body, `name="tcp.mss_clamp" value="0" data-saved="0"`) {
+		t.Error("tuning inputs lack data-saved")
+	}
+}

@@ -17,6 +17,7 @@ type fieldView struct {
 	Options []string `json:"options,omitempty"` // choices of a select
 	Errors  []string `json:"errors,omitempty"`
 	Changed bool     `json:"changed"` // differs from the default
+	Saved   string   `json:"saved"`   // value in the saved configuration
 }
 
 type fieldGroup struct {
@@ -39,13 +40,22 @@ func (h *Handler) tuning(r *http.Request) (string, any, int) {
 		return "Tuning", tuningData{General: "no configuration store"}, http.StatusServiceUnavailable
 	}
 	c := h.d.Config.Get()
-	d := tuningView(&c, nil)
+	d := h.tuningView(&c, nil)
 	d.Saved = r.URL.Query().Get("saved") == "1"
 	return "Tuning", d, 0
 }
 
-func tuningView(c *config.Config, errs []*config.FieldError) tuningData {
+// tuningView shows c (the saved configuration, or a refused one with its
+// errors) beside the saved values.
+func (h *Handler) tuningView(c *config.Config, errs []*config.FieldError) tuningData {
 	d := tuningData{Errors: errs}
+	saved := map[string]string{}
+	if h.d.Config != nil {
+		cur := h.d.Config.Get()
+		for _, f := range config.Fields(&cur) {
+			saved[f.Path] = f.Value
+		}
+	}
 	for name := range c.Profiles {
 		d.Profiles = append(d.Profiles, name)
 	}
@@ -59,7 +69,7 @@ func tuningView(c *config.Config, errs []*config.FieldError) tuningData {
 		if len(d.Groups) == 0 || d.Groups[len(d.Groups)-1].Path != f.Group {
 			d.Groups = append(d.Groups, fieldGroup{Path: f.Group, Help: f.GroupHelp})
 		}
-		v := fieldView{Field: f, Name: f.Path[strings.LastIndex(f.Path, ".")+1:], Errors: byPath[f.Path], Changed: f.Value != f.Default}
+		v := fieldView{Field: f, Name: f.Path[strings.LastIndex(f.Path, ".")+1:], Errors: byPath[f.Path], Changed: f.Value != f.Default, Saved: saved[f.Path]}
 		shown[f.Path] = true
 		switch {
 		case f.Kind == "enum":
@@ -228,7 +238,7 @@ func (h *Handler) postTuning(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/tuning?saved=1", http.StatusSeeOther)
 		return
 	}
-	d := tuningView(&next, errs)
+	d := h.tuningView(&next, errs)
 	if general != "" {
 		d.General = general
 	}
@@ -257,7 +267,7 @@ func (h *Handler) postProfiles(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := h.change(next); err != nil {
 		errs, general := fieldErrors(err)
-		d := tuningView(&next, errs)
+		d := h.tuningView(&next, errs)
 		if general != "" {
 			d.General = general
 		}
@@ -268,7 +278,7 @@ func (h *Handler) postProfiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, c *config.Config, fe *config.FieldError) {
-	d := tuningView(c, []*config.FieldError{fe})
+	d := h.tuningView(c, []*config.FieldError{fe})
 	h.html(w, r, "tuning", "Tuning: nothing was changed", d, http.StatusUnprocessableEntity)
 }
 

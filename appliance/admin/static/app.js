@@ -1,7 +1,20 @@
 // tcpbox admin: the only script. It refreshes the connection page from its
-// JSON twin once a second; every other page works without it.
+// JSON twin once a second and trims the tuning form to changed fields;
+// every page works without it.
 (function () {
   'use strict';
+  // Tuning: submit only the fields that differ from the saved
+  // configuration, so two people tuning at once do not undo each other's
+  // changes with stale values. Without this script every field is sent,
+  // which is correct for a single user.
+  var tuning = document.getElementById('tuning');
+  if (tuning) {
+    tuning.addEventListener('submit', function () {
+      tuning.querySelectorAll('[data-saved]').forEach(function (el) {
+        if (el.value === el.getAttribute('data-saved')) el.disabled = true;
+      });
+    });
+  }
   var live = document.getElementById('live');
   if (!live) return;
   var api = live.getAttribute('data-api');
