@@ -25,6 +25,9 @@ func runConsole(argv []string) int {
 		fmt.Fprintln(os.Stderr, "tcpbox-console: usage: tcpbox-console PROGRAM [ARGS...]")
 		return 125
 	}
+	if err := prepareNIC(argv[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "tcpbox-console:", err)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = os.Environ()
 	stdout, err := cmd.StdoutPipe()

@@ -57,3 +57,16 @@ func TestConsoleExitStatus(t *testing.T) {
 		t.Errorf("no program: %d, want 125", code)
 	}
 }
+
+func TestFlagValue(t *testing.T) {
+	args := []string{"-addr", "198.18.3.15/24", "-iface", "eth1", "--state=/perm/tcpbox"}
+	if v := flagValue(args, "iface"); v != "eth1" {
+		t.Errorf("iface = %q", v)
+	}
+	if v := flagValue(args, "state"); v != "/perm/tcpbox" {
+		t.Errorf("state = %q", v)
+	}
+	if v := flagValue([]string{"eth1", "iface"}, "iface"); v != "" {
+		t.Errorf("positional words taken as a flag: %q", v)
+	}
+}
