@@ -13,8 +13,8 @@
 //
 // Helpers for the sender: RateSampler (delivery-rate estimation,
 // draft-cheng-iccrg-delivery-rate-estimation), Pacer (earliest send time at
-// a pacing rate), Recover (the RFC 6582 recovery point) and CAState (Linux's
-// tcp_info ca_state).
+// a pacing rate), Recover (the RFC 6582 recovery point), CAState (Linux's
+// tcp_info ca_state) and Trace (a bounded per-ACK trace ring).
 //
 // Calling order the algorithms assume, per incoming ACK: the sender updates
 // its scoreboard, InFlight, SRTT and MinRTT; if loss starts recovery, sets
