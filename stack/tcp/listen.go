@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"container/heap"
 	"net/netip"
 	"time"
 )
@@ -31,7 +32,7 @@ type Listener struct {
 	key     [16]byte
 	syn     map[netip.AddrPort]*Conn
 	pending int // connections returned by Input and not yet Accepted
-	next    time.Duration
+	timers  timerHeap
 	stats   ListenerStats
 
 	emitTo   func(netip.AddrPort, *Segment)
@@ -89,7 +90,7 @@ func (l *Listener) Input(now time.Duration, remote netip.AddrPort, seg *Segment,
 			l.stats.Established++
 			return c
 		default:
-			l.noteDeadline(c)
+			l.schedule(remote, c)
 		}
 		return nil
 	}
@@ -130,7 +131,7 @@ func (l *Listener) Input(now time.Duration, remote netip.AddrPort, seg *Segment,
 	c := l.newPassive(now, remote, seg)
 	l.syn[remote] = c
 	c.Output(now, emit)
-	l.noteDeadline(c)
+	l.schedule(remote, c)
 	return nil
 }
 
@@ -154,35 +155,39 @@ func (l *Listener) newPassive(now time.Duration, remote netip.AddrPort, seg *Seg
 	return c
 }
 
-func (l *Listener) noteDeadline(c *Conn) {
-	if d := c.NextDeadline(); d != 0 && (l.next == 0 || d < l.next) {
-		l.next = d
-	}
-}
-
 // Output retransmits SYN-ACKs that are due and drops half-open
 // connections that ran out of retries.
 func (l *Listener) Output(now time.Duration, emit func(remote netip.AddrPort, seg *Segment)) {
-	if l.next == 0 || now < l.next {
-		return
-	}
-	l.next = 0
 	l.emitTo = emit
-	for r, c := range l.syn {
-		l.emitAddr = r
+	for len(l.timers) > 0 && l.timers[0].at <= now {
+		e := heap.Pop(&l.timers).(timerEntry)
+		c := l.syn[e.remote]
+		if c == nil || c.NextDeadline() != e.at {
+			continue // stale
+		}
+		l.emitAddr = e.remote
 		c.Output(now, l.emitOne)
 		if c.state == Closed {
-			delete(l.syn, r)
+			delete(l.syn, e.remote)
 			l.stats.SynAckTimeouts++
 			continue
 		}
-		l.noteDeadline(c)
+		l.schedule(e.remote, c)
 	}
 	l.emitTo = nil
 }
 
 // NextDeadline is when Output has work, or 0.
-func (l *Listener) NextDeadline() time.Duration { return l.next }
+func (l *Listener) NextDeadline() time.Duration {
+	for len(l.timers) > 0 {
+		e := l.timers[0]
+		if c := l.syn[e.remote]; c != nil && c.NextDeadline() == e.at {
+			return e.at
+		}
+		heap.Pop(&l.timers) // stale
+	}
+	return 0
+}
 
 // Close resets every half-open connection (the listening socket is going
 // away) and forgets them.
@@ -195,7 +200,7 @@ func (l *Listener) Close(emit func(remote netip.AddrPort, seg *Segment)) {
 		delete(l.syn, r)
 	}
 	l.emitTo = nil
-	l.next = 0
+	l.timers = l.timers[:0]
 }
 
 // cookieSynAck answers a SYN statelessly (RFC 4987 §3.6).

@@ -141,6 +141,7 @@ func (p *pipe) transfer(na, nb int, limit time.Duration) {
 	buf := make([]byte, 32<<10)
 	eofA, eofB := false, false
 	start := p.now
+	idle := false
 	for steps := 0; ; steps++ {
 		if steps > 5_000_000 || p.now-start > limit {
 			t.Fatalf("transfer stuck at %v: a %v sent %d/%d got %d/%d; b %v; a info %+v",
@@ -182,8 +183,15 @@ func (p *pipe) transfer(na, nb int, limit time.Duration) {
 				}
 			}
 		}
+		// Nothing in flight and no timer: give the applications one more
+		// turn (they may close), then stop.
 		if !p.step() {
-			break
+			if idle {
+				break
+			}
+			idle = true
+		} else {
+			idle = false
 		}
 		if eofA && eofB && p.a.Done() && p.b.Done() {
 			break

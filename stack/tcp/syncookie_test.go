@@ -127,3 +127,47 @@ func TestCookieMSSTable(t *testing.T) {
 		}
 	}
 }
+
+func TestSynFloodStillAcceptsThroughCookies(t *testing.T) {
+	cfg := testConfig()
+	h := newLHarness(t, cfg, 64)
+	for i := 0; i < 5000; i++ {
+		h.In(peer(i%20000), Segment{Seq: Seq(i * 7919), Flags: SYN, Window: 65535})
+		if i%100 == 0 {
+			h.Advance(50 * time.Millisecond)
+		}
+		h.out = h.out[:0]
+	}
+	if h.l.SynQueueLen() > 64 || len(h.l.timers) > 2*64+17 {
+		t.Fatalf("SYN queue %d, timer heap %d: unbounded", h.l.SynQueueLen(), len(h.l.timers))
+	}
+	// A real client during the flood gets a cookie and gets in.
+	real := peer(30000)
+	h.In(real, Segment{Seq: 123, Flags: SYN, Window: 65535})
+	sa := h.Next()
+	if c := h.In(real, Segment{Seq: 124, Ack: sa.Seq + 1, Flags: ACK, Window: 65535}); c == nil {
+		t.Fatalf("real client refused during the flood; stats %+v", h.l.Stats())
+	}
+	// The half-open entries expire.
+	for i := 0; i < 20; i++ {
+		h.Advance(10 * time.Second)
+	}
+	if h.l.SynQueueLen() != 0 || h.l.NextDeadline() != 0 {
+		t.Fatalf("SYN queue %d after expiry", h.l.SynQueueLen())
+	}
+}
+
+// BenchmarkListenerSynCookie is the cost of answering one SYN with a
+// cookie (the SYN-flood path).
+func BenchmarkListenerSynCookie(b *testing.B) {
+	cfg := testConfig()
+	cfg.SynCookies = SynCookiesAlways
+	l := NewListener(&cfg, localAP, 16, [16]byte{1})
+	seg := Segment{SrcPort: 40000, DstPort: localAP.Port(), Flags: SYN, Window: 65535, Options: Options{MSS: 1460, WScale: 7, SACKPermitted: true, HasTS: true, TSVal: 9}}
+	emit := func(*Segment) {}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		seg.Seq = Seq(i)
+		l.Input(time.Minute, remoteAP, &seg, emit)
+	}
+}
