@@ -375,13 +375,3 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func (d Dist) String() string {
-	switch d {
-	case Uniform:
-		return "uniform"
-	case Normal:
-		return "normal"
-	}
-	return fmt.Sprintf("Dist(%d)", uint8(d))
-}

@@ -139,3 +139,14 @@ func (p Profile) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// String names the distribution as ParseDirection reads it.
+func (d Dist) String() string {
+	switch d {
+	case Uniform:
+		return "uniform"
+	case Normal:
+		return "normal"
+	}
+	return fmt.Sprintf("Dist(%d)", uint8(d))
+}
