@@ -80,7 +80,7 @@ func TestBBRStateMachineOnBottleneck(t *testing.T) {
 					t.Errorf("ProbeBW never paced at %.2f x BtlBw (saw %v)", g, gains)
 				}
 			}
-			if d := probeRTTEnd - probeRTTStart; d < bbrProbeRTTDuration {
+			if d := probeRTTEnd - probeRTTStart; d < 200*time.Millisecond {
 				t.Errorf("ProbeRTT lasted %v (from %v), want at least 200 ms", d, probeRTTStart)
 			}
 			if probeRTTStart < 10*time.Second {

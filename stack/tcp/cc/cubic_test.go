@@ -6,6 +6,15 @@ import (
 	"time"
 )
 
+// The RFC's constants, spelled out here so that the tests check the code's
+// constants rather than echo them: C = 0.4 (RFC 9438 §5.1), β = 0.7 (§4.6),
+// α = 3(1-β)/(1+β) (§4.3).
+const (
+	rfcC     = 0.4
+	rfcBeta  = 0.7
+	rfcAlpha = 3 * (1 - rfcBeta) / (1 + rfcBeta)
+)
+
 // cubicClock drives an algorithm in congestion avoidance with ACK
 // clocking: each round trip the whole window is acknowledged in ackBytes
 // pieces spread evenly over the RTT. It calls probe once per round with
@@ -61,10 +70,10 @@ func TestCubicFollowsClosedForm(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Cubic{}
 			s := cubicAfterLoss(t, c, tc.mss, tc.wMax, tc.rtt)
-			if want := int(tc.wMax * float64(tc.mss) * cubicBeta); abs(s.Ssthresh-want) > tc.mss {
+			if want := int(tc.wMax * float64(tc.mss) * rfcBeta); abs(s.Ssthresh-want) > tc.mss {
 				t.Fatalf("ssthresh %d, want β*W_max = %d", s.Ssthresh, want)
 			}
-			k := math.Cbrt(tc.wMax * (1 - cubicBeta) / cubicC)
+			k := math.Cbrt(tc.wMax * (1 - rfcBeta) / rfcC)
 			end := time.Duration(2 * k * float64(time.Second))
 			worst, checked := 0.0, 0
 			sawConcave, sawConvex := false, false
@@ -73,7 +82,7 @@ func TestCubicFollowsClosedForm(t *testing.T) {
 					return // the epoch starts on the first ACK
 				}
 				tt := now.Seconds()
-				want := max(cubicC*math.Pow(tt-k, 3)+tc.wMax, wEst(tc.wMax, now, tc.rtt))
+				want := max(rfcC*math.Pow(tt-k, 3)+tc.wMax, wEst(tc.wMax, now, tc.rtt))
 				got := float64(s.Cwnd) / float64(tc.mss)
 				if e := math.Abs(got-want) / want; e > worst {
 					worst = e
@@ -136,7 +145,7 @@ func TestCubicFastConvergence(t *testing.T) {
 		s := cubicAfterLoss(t, c, 1000, 1000, 100*time.Millisecond)
 		s.Cwnd, s.InFlight = 800*1000, 800*1000
 		c.OnEvent(s, EventFastRecovery, time.Second)
-		want := 800 * (1 + cubicBeta) / 2
+		want := 800 * (1 + rfcBeta) / 2
 		if off {
 			want = 800
 		}
@@ -206,9 +215,9 @@ func TestCubicNoOverflow(t *testing.T) {
 // per RTT until it reaches wMax (cwnd_prior), one per RTT after.
 func wEst(wMax float64, now, rtt time.Duration) float64 {
 	r := now.Seconds() / rtt.Seconds()
-	w := cubicBeta*wMax + cubicAlpha*r
+	w := rfcBeta*wMax + rfcAlpha*r
 	if w > wMax {
-		w = wMax + (r - (1-cubicBeta)*wMax/cubicAlpha)
+		w = wMax + (r - (1-rfcBeta)*wMax/rfcAlpha)
 	}
 	return w
 }
