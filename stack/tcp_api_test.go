@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -30,10 +28,10 @@ func dialCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// pipeEcho starts an echo server on b:7 and returns a connection from a.
-func pipeEcho(t *testing.T, p *tcpPipe) (*TCPListener, *TCPConn) {
+// pairEcho starts an echo server on b:7 and returns a connection from a.
+func pairEcho(t *testing.T, p *tcpPair) (*TCPListener, *TCPConn) {
 	t.Helper()
-	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:7"), nil)
+	ln, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:7"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +49,7 @@ func pipeEcho(t *testing.T, p *tcpPipe) (*TCPListener, *TCPConn) {
 			}()
 		}
 	}()
-	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 7), nil)
+	c, err := p.a.DialTCP(dialCtx(t), netip.AddrPortFrom(p.bAddr, 7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +58,9 @@ func pipeEcho(t *testing.T, p *tcpPipe) (*TCPListener, *TCPConn) {
 }
 
 func TestTCPPipeEchoHalfClose(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	_, c := pipeEcho(t, p)
-	if c.LocalAddrPort().Addr() != p.la.addr || c.RemoteAddrPort().Port() != 7 {
+	p := newTCPPair(t, tcpPairOptions{})
+	_, c := pairEcho(t, p)
+	if c.LocalAddrPort().Addr() != p.aAddr || c.RemoteAddrPort().Port() != 7 {
 		t.Fatalf("addresses %v -> %v", c.LocalAddr(), c.RemoteAddr())
 	}
 	msg := make([]byte, 1<<20)
@@ -79,6 +77,7 @@ func TestTCPPipeEchoHalfClose(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	got, err := io.ReadAll(c)
 	if err != nil {
+		p.dump(t)
 		t.Fatal(err)
 	}
 	if err := <-errc; err != nil {
@@ -94,20 +93,20 @@ func TestTCPPipeEchoHalfClose(t *testing.T) {
 }
 
 func TestTCPPipeRefused(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	_, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 9), nil)
+	p := newTCPPair(t, tcpPairOptions{})
+	_, err := p.a.DialTCP(dialCtx(t), netip.AddrPortFrom(p.bAddr, 9))
 	var oe *net.OpError
 	if !errors.As(err, &oe) || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial to a closed port: %v, want *net.OpError ECONNREFUSED", err)
 	}
-	if p.b.resetsSent.Load() == 0 {
+	if p.b.tcp().resetsSent.Load() == 0 {
 		t.Fatal("no RST counted for a segment that matched nothing")
 	}
 }
 
 func TestTCPPipeReadDeadline(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	_, c := pipeEcho(t, p)
+	p := newTCPPair(t, tcpPairOptions{})
+	_, c := pairEcho(t, p)
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	var b [10]byte
 	_, err := c.Read(b[:])
@@ -130,8 +129,8 @@ func TestTCPPipeReadDeadline(t *testing.T) {
 }
 
 func TestTCPPipeClosedErrors(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	_, c := pipeEcho(t, p)
+	p := newTCPPair(t, tcpPairOptions{})
+	_, c := pairEcho(t, p)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,13 +146,13 @@ func TestTCPPipeClosedErrors(t *testing.T) {
 }
 
 func TestTCPPipeResetByLinger0(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:8"), nil)
+	p := newTCPPair(t, tcpPairOptions{})
+	ln, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:8"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 8), nil)
+	c, err := p.a.DialTCP(dialCtx(t), netip.AddrPortFrom(p.bAddr, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +172,8 @@ func TestTCPPipeResetByLinger0(t *testing.T) {
 }
 
 func TestTCPPipeAcceptDeadlineAndClose(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil)
+	p := newTCPPair(t, tcpPairOptions{})
+	ln, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:9"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +181,7 @@ func TestTCPPipeAcceptDeadlineAndClose(t *testing.T) {
 	if _, err := ln.Accept(); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("accept past deadline: %v", err)
 	}
-	if _, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil); !errors.Is(err, syscall.EADDRINUSE) {
+	if _, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:9")); !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("second listener on a port: %v", err)
 	}
 	ln.Close()
@@ -190,7 +189,7 @@ func TestTCPPipeAcceptDeadlineAndClose(t *testing.T) {
 		t.Fatalf("accept after close: %v", err)
 	}
 	// The port is free again.
-	ln2, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:9"), nil)
+	ln2, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:9"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,12 +202,15 @@ func TestTCPPipeAcceptDeadlineAndClose(t *testing.T) {
 func TestTCPPipeTimeWait(t *testing.T) {
 	cfg := testCfg()
 	cfg.MSL = 300 * time.Millisecond
-	p := newTCPPipe(t, cfg)
-	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:10"), nil)
+	p := newTCPPair(t, tcpPairOptions{})
+	if err := p.b.SetTCPConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:10"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 10), nil)
+	c, err := p.a.DialTCP(dialCtx(t), netip.AddrPortFrom(p.bAddr, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,12 +229,12 @@ func TestTCPPipeTimeWait(t *testing.T) {
 	var sawTW time.Duration
 	start := time.Now()
 	for time.Since(start) < 20*time.Second {
-		infos := p.b.connections()
+		infos := p.b.TCPConnections()
 		if len(infos) == 1 && infos[0].State == tcp.TimeWait && sawTW == 0 {
 			sawTW = time.Since(start)
 			// Listening again on the port while TIME-WAIT holds it.
 			ln.Close()
-			ln2, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:10"), nil)
+			ln2, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:10"))
 			if err != nil {
 				t.Fatalf("listen during TIME-WAIT: %v", err)
 			}
@@ -251,13 +253,13 @@ func TestTCPPipeTimeWait(t *testing.T) {
 }
 
 func TestTCPPipeWriteDeadline(t *testing.T) {
-	p := newTCPPipe(t, testCfg())
-	ln, err := p.b.listen(netip.MustParseAddrPort("0.0.0.0:11"), nil)
+	p := newTCPPair(t, tcpPairOptions{})
+	ln, err := p.b.ListenTCP(netip.MustParseAddrPort("0.0.0.0:11"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err := p.a.dial(dialCtx(t), netip.AddrPort{}, netip.AddrPortFrom(p.lb.addr, 11), []TCPOption{WithBuffers(64<<10, 0)})
+	c, err := p.a.DialTCP(dialCtx(t), netip.AddrPortFrom(p.bAddr, 11), WithBuffers(64<<10, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

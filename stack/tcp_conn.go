@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -57,7 +55,7 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 	}
 	c.cfgKeepIdle = cfg.KeepIdle
 	c.emitFn = c.emit
-	c.timer.init(&st.timers, c.onTimer)
+	c.timer.init(st.s, c.onTimer)
 	return c
 }
 
@@ -81,25 +79,40 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 		}
 	}
 	if c.tc.Done() {
-		if !c.gone {
-			c.gone = true
-			c.timer.stop()
-			c.st.table.removeConn(c)
-		}
+		c.forgetLocked()
 		return
 	}
 	c.timer.arm(c.tc.NextDeadline())
 }
 
 // input hands one arriving segment to the state machine (receive loop).
-func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) {
+// It returns true, having done nothing else, when the segment is a SYN
+// that may reopen this connection from TIME-WAIT (RFC 6191): the
+// connection is then forgotten and the caller gives the SYN to the
+// listener.
+func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) bool {
 	c.mu.Lock()
+	if seg.Flags&tcp.SYN != 0 && c.tc.AcceptsNewSYN(seg) {
+		c.forgetLocked()
+		c.mu.Unlock()
+		return true
+	}
 	c.tc.Input(now, seg)
 	if c.readShut.Load() {
 		c.discardLocked()
 	}
 	c.flushLocked(now)
 	c.mu.Unlock()
+	return false
+}
+
+// forgetLocked removes the connection from the table and the timer heap.
+func (c *TCPConn) forgetLocked() {
+	if !c.gone {
+		c.gone = true
+		c.timer.stop()
+		c.st.table.removeConn(c)
+	}
 }
 
 // onTimer runs when the deadline the connection asked for has come.
@@ -326,6 +339,9 @@ func (c *TCPConn) TCPInfo() tcp.Info {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	info := c.tc.Info(c.st.now())
+	// A wildcard listener's connections know their real local address
+	// only here.
+	info.Local = c.key.local
 	info.Listener = c.listener
 	return info
 }

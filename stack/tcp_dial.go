@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -30,12 +28,12 @@ func (s *tcpStack) dial(ctx context.Context, laddr, raddr netip.AddrPort, opts [
 	}
 	local := laddr.Addr()
 	if !local.IsValid() || local.IsUnspecified() {
-		local = s.lower.localAddrFor(raddr.Addr())
+		local = s.s.sourceAddr(raddr.Addr())
 	}
 	if !local.IsValid() {
 		return fail(syscall.ENETUNREACH)
 	}
-	if m := s.lower.mtu(raddr.Addr()); m > 0 && m < o.cfg.MTU {
+	if m := s.s.pathMTU(raddr.Addr()); m > 0 && m < o.cfg.MTU {
 		o.cfg.MTU = m
 	}
 	cfg := new(tcp.Config)
@@ -109,12 +107,10 @@ func (s *tcpStack) dial(ctx context.Context, laddr, raddr netip.AddrPort, opts [
 func (c *TCPConn) abandon() {
 	c.closeOnce.Do(func() { close(c.closed) })
 	c.mu.Lock()
-	if !c.gone {
-		c.gone = true
-		c.timer.stop()
-		c.st.table.removeConn(c)
-	}
+	c.forgetLocked()
 	c.mu.Unlock()
+	c.readSig.poke()
+	c.writeSig.poke()
 }
 
 // listen opens a listener on laddr (RFC 9293 §3.10.1, passive OPEN).
@@ -129,7 +125,7 @@ func (s *tcpStack) listen(laddr netip.AddrPort, opts []TCPOption) (*TCPListener,
 	if !laddr.Addr().Is4() {
 		return fail(errors.New("stack: listen needs an IPv4 address"))
 	}
-	if !laddr.Addr().IsUnspecified() && !s.lower.isLocal(laddr.Addr()) {
+	if !laddr.Addr().IsUnspecified() && !s.s.isLocalAddr(laddr.Addr()) {
 		return fail(syscall.EADDRNOTAVAIL)
 	}
 	o, err := s.options(opts)

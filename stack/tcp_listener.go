@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -61,7 +59,7 @@ func newTCPListener(st *tcpStack, addr netip.AddrPort, o tcpOptions, cfg *tcp.Co
 	}
 	l.emitFn = l.emit
 	l.outFn = l.emitTo
-	l.timer.init(&st.timers, l.onTimer)
+	l.timer.init(st.s, l.onTimer)
 	return l
 }
 
@@ -70,7 +68,7 @@ func (l *TCPListener) emit(seg *tcp.Segment) { l.emitTo(l.remote, seg) }
 func (l *TCPListener) emitTo(remote netip.AddrPort, seg *tcp.Segment) {
 	local := l.addr.Addr()
 	if local.IsUnspecified() {
-		local = l.st.localAddrFor(remote.Addr())
+		local = l.st.s.sourceAddr(remote.Addr())
 	}
 	l.st.send(local, remote.Addr(), seg)
 }
@@ -154,6 +152,9 @@ func (l *TCPListener) AcceptTCP() (*TCPConn, error) {
 		}
 		select {
 		case c := <-l.queue:
+			l.mu.Lock()
+			l.tl.Accepted()
+			l.mu.Unlock()
 			return c, nil
 		case <-l.closed:
 		case <-dl:
@@ -189,7 +190,7 @@ func (l *TCPListener) Close() error {
 	l.mu.Lock()
 	l.gone = true
 	l.timer.stop()
-	l.tl.Close(now, l.outFn)
+	l.tl.Close(l.outFn)
 	l.mu.Unlock()
 	for {
 		select {

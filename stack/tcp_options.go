@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -22,7 +20,9 @@ type tcpOptions struct {
 }
 
 func (s *tcpStack) options(opts []TCPOption) (tcpOptions, error) {
+	s.cfgMu.Lock()
 	o := tcpOptions{cfg: s.cfg}
+	s.cfgMu.Unlock()
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return o, err

@@ -1,113 +1,173 @@
-//go:build tcpglue
-
 package stack
 
 import (
 	"crypto/rand"
-	"math/rand/v2"
+	"errors"
+	mrand "math/rand/v2"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tcpbox/tcpbox/stack/tcp"
+	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
-// tcpLower is what the TCP glue needs from the rest of the stack: its
-// clock, its timer queue, addressing and the IPv4 send path. The Stack
-// implements it (tcp_lower.go); tests may stub it.
-type tcpLower interface {
-	// now is the stack's monotonic clock, as a duration since it started.
-	now() time.Duration
-	// sendTCP encodes seg (encodeTCPSegment, at most tcpSegmentLen(seg)
-	// bytes) as the payload of an IPv4 packet (protocol 6) from src to
-	// dst and sends it. seg and its payload are valid during the call
-	// only.
-	sendTCP(src, dst netip.Addr, seg *tcp.Segment)
-	// mtu is the IPv4 MTU of the route to dst.
-	mtu(dst netip.Addr) int
-	// localAddrFor is the source address for packets to dst.
-	localAddrFor(dst netip.Addr) netip.Addr
-	// isLocal reports whether a is one of the stack's addresses.
-	isLocal(a netip.Addr) bool
-}
-
-// tcpStack is one stack's TCP: the demux table, the defaults every dial
-// and listener start from, and the counters of segments that reached no
-// connection.
+// tcpStack is one Stack's TCP: the demux table, the defaults every dial
+// and listener start from, the secret for ISNs and SYN cookies, and the
+// counters of segments that reached no connection.
 type tcpStack struct {
-	lower  tcpLower
-	table  tcpTable
-	timers tcpTimers
-	cfg    tcp.Config // defaults; options copy and adjust it
-	key    [16]byte   // SYN-cookie and ISN secret (RFC 6528, RFC 4987)
+	s     *Stack
+	table tcpTable
+	key   [16]byte // RFC 6528 ISN and RFC 4987 SYN-cookie secret
+
+	cfgMu sync.Mutex
+	cfg   tcp.Config // defaults; options copy and adjust them
 
 	rngMu sync.Mutex
-	rng   *rand.Rand
+	rng   *mrand.Rand
 
-	// Drop and event counters (segments).
-	badChecksum  atomic.Uint64
-	badHeader    atomic.Uint64
-	resetsSent   atomic.Uint64
-	noConnection atomic.Uint64
+	resetsSent atomic.Uint64
 }
 
-func newTCPStack(lower tcpLower, cfg tcp.Config) *tcpStack {
-	s := &tcpStack{lower: lower, cfg: cfg}
-	rand.Read(s.key[:]) // crypto/rand never fails on Linux
-	s.cfg.ISNKey = s.key
+// tcpStacks holds each Stack's TCP state. The Stack struct has no field
+// for it (the core and the glue were written side by side); the entry is
+// made on first use and removed when the stack closes, by the goroutine
+// that waits for that.
+var tcpStacks sync.Map // *Stack -> *tcpStack
+
+// tcp returns the stack's TCP state, making it on first use.
+func (s *Stack) tcp() *tcpStack {
+	if v, ok := tcpStacks.Load(s); ok {
+		return v.(*tcpStack)
+	}
+	t := newTCPStack(s)
+	v, loaded := tcpStacks.LoadOrStore(s, t)
+	if loaded {
+		return v.(*tcpStack)
+	}
+	// Owner: ends when the stack closes (s.done).
+	go func() {
+		<-s.done
+		t.shutdown()
+		tcpStacks.Delete(s)
+	}()
+	return t
+}
+
+func newTCPStack(s *Stack) *tcpStack {
+	t := &tcpStack{s: s, cfg: tcp.DefaultConfig()}
+	rand.Read(t.key[:]) // crypto/rand.Read never fails (Go 1.24+)
+	t.cfg.ISNKey = t.key
+	t.cfg.MTU = s.mtu
 	var seed [32]byte
 	rand.Read(seed[:])
-	s.rng = rand.New(rand.NewChaCha8(seed))
-	s.table.init()
-	s.timers.start(lower.now)
-	return s
+	t.rng = mrand.New(mrand.NewChaCha8(seed))
+	t.table.init()
+	return t
 }
 
-// close ends the timer goroutine. Connections are left as they are: the
-// stack is going away with its link.
-func (s *tcpStack) close() { s.timers.stop() }
-
-func (s *tcpStack) now() time.Duration { return s.lower.now() }
-
-func (s *tcpStack) localAddrFor(dst netip.Addr) netip.Addr { return s.lower.localAddrFor(dst) }
-
-// send encodes seg into an IPv4 packet from src to dst and transmits it.
-func (s *tcpStack) send(src, dst netip.Addr, seg *tcp.Segment) {
-	s.lower.sendTCP(src, dst, seg)
+// SetTCPConfig replaces the defaults that later dials and listeners start
+// from (their options still apply on top). The ISN/cookie secret and the
+// MTU stay the stack's.
+func (s *Stack) SetTCPConfig(cfg tcp.Config) error {
+	t := s.tcp()
+	cfg.ISNKey = t.key
+	if cfg.MTU == 0 || cfg.MTU > s.mtu {
+		cfg.MTU = s.mtu
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	t.cfgMu.Lock()
+	t.cfg = cfg
+	t.cfgMu.Unlock()
+	return nil
 }
 
-// reset answers a segment that belongs to nothing (RFC 9293 §3.10.7.1).
-func (s *tcpStack) reset(local, remote netip.AddrPort, seg *tcp.Segment) {
+// TCPConfig returns the current defaults.
+func (s *Stack) TCPConfig() tcp.Config {
+	t := s.tcp()
+	t.cfgMu.Lock()
+	defer t.cfgMu.Unlock()
+	return t.cfg
+}
+
+// shutdown runs when the stack closes: listeners stop accepting and every
+// connection's blocked calls return net.ErrClosed. Nothing is sent: the
+// link is gone.
+func (t *tcpStack) shutdown() {
+	for _, l := range t.table.snapshotListeners() {
+		l.Close()
+	}
+	for _, c := range t.table.snapshotConns() {
+		c.abandon()
+	}
+}
+
+func (t *tcpStack) now() time.Duration { return t.s.now() }
+
+// send encodes seg into a pooled buffer and hands it to the IPv4 send
+// path (RFC 9293 §3.7.1 sizes: the state machine never produces a
+// segment above the path MTU less 40). DF is set so path MTU discovery
+// works (RFC 1191).
+func (t *tcpStack) send(src, dst netip.Addr, seg *tcp.Segment) {
+	s := t.s
+	b := s.newBuffer(tcpSegmentLen(seg))
+	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, s.pathMTU(dst)-wire.IPv4MinHeaderLen))
+	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: true, src: src})
+}
+
+// reset answers a segment that belongs to nothing (RFC 9293 §3.10.7.1),
+// within the stack's RST rate limit.
+func (t *tcpStack) reset(local, remote netip.AddrPort, seg *tcp.Segment) {
 	rst, ok := tcp.ResetFor(seg)
 	if !ok {
 		return
 	}
-	s.resetsSent.Add(1)
-	s.send(local.Addr(), remote.Addr(), &rst)
+	s := t.s
+	s.icmpMu.Lock()
+	allow := s.rstLimit.Allow(s.now())
+	s.icmpMu.Unlock()
+	if !allow {
+		s.drop(DropRateLimited)
+		return
+	}
+	rst.SrcPort, rst.DstPort = local.Port(), remote.Port()
+	t.resetsSent.Add(1)
+	t.send(local.Addr(), remote.Addr(), &rst)
 }
 
-// input is the TCP receive path for one IPv4 packet whose protocol is 6:
-// verify, parse, demultiplex, hand over.
-func (s *tcpStack) input(now time.Duration, src, dst netip.Addr, b []byte) {
+// input is the TCP receive path for one segment: verify, parse,
+// demultiplex, hand over.
+func (t *tcpStack) input(src, dst netip.Addr, b []byte) {
 	var seg tcp.Segment
 	if err := parseTCPSegment(b, src, dst, &seg); err != nil {
-		if err == errTCPChecksum {
-			s.badChecksum.Add(1)
+		if errors.Is(err, errTCPChecksum) {
+			t.s.drop(DropTCPChecksum)
 		} else {
-			s.badHeader.Add(1)
+			t.s.drop(DropTCPMalformed)
 		}
 		return
 	}
+	now := t.now()
 	k := tcpKey{netip.AddrPortFrom(dst, seg.DstPort), netip.AddrPortFrom(src, seg.SrcPort)}
-	c, l := s.table.lookup(k)
-	switch {
-	case c != nil:
-		c.input(now, &seg)
-	case l != nil:
-		l.input(now, k.local, k.remote, &seg)
-	default:
-		s.noConnection.Add(1)
-		s.reset(k.local, k.remote, &seg)
+	c, l := t.table.lookup(k)
+	if c != nil {
+		if !c.input(now, &seg) {
+			return
+		}
+		// TIME-WAIT reuse (RFC 6191): the old connection is gone, the SYN
+		// goes to the listener.
+		c, l = t.table.lookup(k)
+		if c != nil {
+			return
+		}
 	}
+	if l != nil {
+		l.input(now, k.local, k.remote, &seg)
+		return
+	}
+	t.s.drop(DropTCPNoConn)
+	t.reset(k.local, k.remote, &seg)
 }

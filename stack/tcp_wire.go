@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -96,10 +94,19 @@ func tcpSegmentLen(seg *tcp.Segment) int {
 
 // encodeTCPSegment writes seg (header, options, payload, checksum) into
 // dst, which must hold tcpSegmentLen(seg) bytes, and returns the length
-// written.
-func encodeTCPSegment(dst []byte, src, dstAddr netip.Addr, seg *tcp.Segment) int {
+// written. If the segment would exceed limit bytes (the path MTU less the
+// IPv4 header; 0 for no limit), SACK blocks are left out until it fits:
+// RFC 2018 §3 lets a receiver report fewer blocks than it holds, and
+// Linux likewise counts SACK blocks against the segment size. A segment
+// that is still too long is encoded whole and the IPv4 layer counts it.
+func encodeTCPSegment(dst []byte, src, dstAddr netip.Addr, seg *tcp.Segment, limit int) int {
 	var wo wire.TCPOptions
 	toWireOptions(&seg.Options, &wo)
+	if limit > 0 {
+		for wo.NumSACK > 0 && wire.TCPMinHeaderLen+wo.Len()+len(seg.Payload) > limit {
+			wo.NumSACK--
+		}
+	}
 	// Options are encoded in place behind the fixed header; Encode's copy
 	// of them onto themselves is then a no-op.
 	on := wo.Encode(dst[wire.TCPMinHeaderLen : wire.TCPMinHeaderLen+40])

@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package stack
 
 import (
@@ -14,7 +12,7 @@ import (
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
-func mustHex(t testing.TB, s string) []byte {
+func tcpHex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	if err != nil {
@@ -36,7 +34,7 @@ const goldRST = "0009 b802 0000 0000 626a a0a1 5014 0000 5e92 0000"
 
 func TestTCPWireGoldenSYN(t *testing.T) {
 	var seg tcp.Segment
-	if err := parseTCPSegment(mustHex(t, goldSYN), goldAddr, goldAddr, &seg); err != nil {
+	if err := parseTCPSegment(tcpHex(t, goldSYN), goldAddr, goldAddr, &seg); err != nil {
 		t.Fatal(err)
 	}
 	want := tcp.Segment{
@@ -51,14 +49,14 @@ func TestTCPWireGoldenSYN(t *testing.T) {
 func TestTCPWireGoldenRSTEncode(t *testing.T) {
 	seg := tcp.Segment{SrcPort: 9, DstPort: 47106, Ack: 0x626aa0a1, Flags: tcp.RST | tcp.ACK, Options: tcp.NoOptions}
 	buf := bytes.Repeat([]byte{0xa5}, tcpSegmentLen(&seg))
-	n := encodeTCPSegment(buf, goldAddr, goldAddr, &seg)
-	if got, want := buf[:n], mustHex(t, goldRST); !bytes.Equal(got, want) {
+	n := encodeTCPSegment(buf, goldAddr, goldAddr, &seg, 0)
+	if got, want := buf[:n], tcpHex(t, goldRST); !bytes.Equal(got, want) {
 		t.Fatalf("encoded % x\nwant    % x", got, want)
 	}
 }
 
 func TestTCPWireBadChecksum(t *testing.T) {
-	b := mustHex(t, goldSYN)
+	b := tcpHex(t, goldSYN)
 	b[17] ^= 1
 	var seg tcp.Segment
 	if err := parseTCPSegment(b, goldAddr, goldAddr, &seg); err != errTCPChecksum {
@@ -78,13 +76,13 @@ func TestTCPWireRoundTrip(t *testing.T) {
 		{SrcPort: 50000, DstPort: 7, Seq: 0xffffffff, Flags: tcp.SYN, Window: 65535,
 			Options: tcp.Options{MSS: 1460, WScale: 7, SACKPermitted: true, HasTS: true, TSVal: 1, TSEcr: 2}},
 		{SrcPort: 7, DstPort: 50000, Flags: tcp.ACK, Options: tcp.Options{WScale: -1, HasTS: true, TSVal: 9, TSEcr: 8,
-			NumSACK: 3, SACK: [4]tcp.SACKBlock{{1, 2}, {3, 4}, {5, 6}}}},
+			NumSACK: 3, SACK: [4]tcp.SACKBlock{{Start: 1, End: 2}, {Start: 3, End: 4}, {Start: 5, End: 6}}}},
 		{SrcPort: 7, DstPort: 50000, Flags: tcp.ACK | tcp.FIN, Payload: []byte("x"),
-			Options: tcp.Options{WScale: -1, NumSACK: 4, SACK: [4]tcp.SACKBlock{{1, 2}, {3, 4}, {5, 6}, {7, 8}}}},
+			Options: tcp.Options{WScale: -1, NumSACK: 4, SACK: [4]tcp.SACKBlock{{Start: 1, End: 2}, {Start: 3, End: 4}, {Start: 5, End: 6}, {Start: 7, End: 8}}}},
 	}
 	for i, seg := range segs {
 		buf := bytes.Repeat([]byte{0xa5}, tcpSegmentLen(&seg))
-		n := encodeTCPSegment(buf, src, dst, &seg)
+		n := encodeTCPSegment(buf, src, dst, &seg, 0)
 		var got tcp.Segment
 		if err := parseTCPSegment(buf[:n], src, dst, &got); err != nil {
 			t.Fatalf("%d: %v", i, err)
@@ -105,7 +103,7 @@ func TestTCPWireAllocs(t *testing.T) {
 	buf := make([]byte, tcpSegmentLen(&seg))
 	var got tcp.Segment
 	allocs := testing.AllocsPerRun(100, func() {
-		n := encodeTCPSegment(buf, src, dst, &seg)
+		n := encodeTCPSegment(buf, src, dst, &seg, 0)
 		if parseTCPSegment(buf[:n], src, dst, &got) != nil {
 			panic("round trip failed")
 		}
@@ -123,7 +121,7 @@ func BenchmarkTCPWireEncodeParse(b *testing.B) {
 	var got tcp.Segment
 	b.SetBytes(int64(len(seg.Payload)))
 	for b.Loop() {
-		n := encodeTCPSegment(buf, src, dst, &seg)
+		n := encodeTCPSegment(buf, src, dst, &seg, 0)
 		if parseTCPSegment(buf[:n], src, dst, &got) != nil {
 			b.Fatal("round trip failed")
 		}
@@ -133,8 +131,8 @@ func BenchmarkTCPWireEncodeParse(b *testing.B) {
 // FuzzTCPSegment feeds arbitrary bytes to the parser; whatever parses must
 // encode back to bytes that parse to the same segment.
 func FuzzTCPSegment(f *testing.F) {
-	f.Add(mustHex(f, goldSYN))
-	f.Add(mustHex(f, goldRST))
+	f.Add(tcpHex(f, goldSYN))
+	f.Add(tcpHex(f, goldRST))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var seg tcp.Segment
@@ -148,7 +146,7 @@ func FuzzTCPSegment(f *testing.F) {
 			return
 		}
 		buf := make([]byte, tcpSegmentLen(&seg))
-		n := encodeTCPSegment(buf, goldAddr, goldAddr, &seg)
+		n := encodeTCPSegment(buf, goldAddr, goldAddr, &seg, 0)
 		var again tcp.Segment
 		if err := parseTCPSegment(buf[:n], goldAddr, goldAddr, &again); err != nil {
 			t.Fatalf("re-encoded segment does not parse: %v", err)
@@ -179,4 +177,30 @@ func sameHeader(a, b *tcp.Segment) bool {
 	x, y := *a, *b
 	x.Payload, y.Payload = nil, nil
 	return reflect.DeepEqual(x, y)
+}
+
+// TestTCPWireSACKTrimmedToFit: a full-sized data segment carrying SACK
+// blocks must still fit the path MTU, so blocks are left out.
+func TestTCPWireSACKTrimmedToFit(t *testing.T) {
+	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2")
+	seg := tcp.Segment{SrcPort: 1, DstPort: 2, Flags: tcp.ACK, Payload: make([]byte, 1448),
+		Options: tcp.Options{WScale: -1, HasTS: true, TSVal: 1, TSEcr: 2, NumSACK: 2,
+			SACK: [4]tcp.SACKBlock{{Start: 10, End: 20}, {Start: 30, End: 40}}}}
+	buf := make([]byte, tcpSegmentLen(&seg))
+	for _, tc := range []struct{ limit, wantLen, wantSACK int }{
+		{1480, 1480, 0},           // 1500 MTU: no room beside timestamps
+		{1480 + 12, 1480 + 12, 1}, // room for one block (NOP NOP kind len + 8)
+		{1480 + 20, 1480 + 20, 2}, // room for both
+		{0, 1480 + 20, 2},         // no limit
+		{1000, 1480, 0},           // cannot fit: encoded whole, IPv4 counts it
+	} {
+		n := encodeTCPSegment(buf, src, dst, &seg, tc.limit)
+		var got tcp.Segment
+		if err := parseTCPSegment(buf[:n], src, dst, &got); err != nil {
+			t.Fatal(err)
+		}
+		if n != tc.wantLen || got.Options.NumSACK != tc.wantSACK {
+			t.Errorf("limit %d: length %d with %d SACK blocks, want %d with %d", tc.limit, n, got.Options.NumSACK, tc.wantLen, tc.wantSACK)
+		}
+	}
 }
