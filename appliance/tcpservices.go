@@ -1,5 +1,3 @@
-//go:build tcpglue
-
 package appliance
 
 import (
