@@ -73,6 +73,11 @@ func TestBBRStateMachineOnBottleneck(t *testing.T) {
 					if p.PacingRate == 0 {
 						t.Fatalf("startup without pacing at %v", p.T)
 					}
+				case "drain":
+					// Drain paces at 1/high_gain = ln(2)/2 of BtlBw.
+					if g := float64(p.PacingRate) / bw; math.Abs(g-math.Ln2/2) > 0.05 {
+						t.Fatalf("drain at %v paced at %.3f x BtlBw, want %.3f", p.T, g, math.Ln2/2)
+					}
 				}
 			}
 			for _, g := range []float64{1.25, 0.75, 1} {
