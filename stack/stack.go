@@ -55,6 +55,9 @@ type Stack struct {
 
 	dhcp *dhcpGlue // nil unless Options.DHCP
 
+	addrMu sync.Mutex
+	addrCh chan struct{} // closed and replaced on every address change
+
 	timers   timerHeap
 	announce *Timer // the second gratuitous ARP
 
@@ -73,13 +76,14 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	}
 	opts.defaults()
 	s := &Stack{
-		link:  link,
-		mac:   link.MAC(),
-		mtu:   link.MTU(),
-		opts:  opts,
-		clock: opts.Clock,
-		log:   opts.Logger,
-		done:  make(chan struct{}),
+		link:   link,
+		mac:    link.MAC(),
+		mtu:    link.MTU(),
+		opts:   opts,
+		clock:  opts.Clock,
+		log:    opts.Logger,
+		done:   make(chan struct{}),
+		addrCh: make(chan struct{}),
 	}
 	if opts.MAC != ([6]byte{}) {
 		s.mac = opts.MAC
@@ -138,6 +142,15 @@ func (s *Stack) Addr() (netip.Prefix, netip.Addr) {
 	return r.Prefix, r.Gateway
 }
 
+// AddrChanged returns a channel that is closed at the next change of the
+// address (DHCP binding, lease loss, SetAddress). Read Addr after it
+// closes, then ask for a new channel.
+func (s *Stack) AddrChanged() <-chan struct{} {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	return s.addrCh
+}
+
 // SetAddress changes the static address at run time: the neighbour cache
 // is flushed and the new address announced with gratuitous ARP.
 func (s *Stack) SetAddress(addr netip.Prefix, gateway netip.Addr) error {
@@ -158,6 +171,10 @@ func (s *Stack) setAddress(addr netip.Prefix, gateway netip.Addr) {
 		return
 	}
 	s.log.Info("address", "addr", addr, "gateway", gateway, "was", old.Prefix)
+	s.addrMu.Lock()
+	close(s.addrCh)
+	s.addrCh = make(chan struct{})
+	s.addrMu.Unlock()
 	s.arpMu.Lock()
 	s.arp.Flush()
 	s.arpMu.Unlock()
