@@ -276,4 +276,3 @@ func dutInterface(t *testing.T, p *testbed.Pair) [6]byte {
 	}
 	return [6]byte(hw)
 }
-

@@ -19,7 +19,9 @@ type sinkLink struct {
 	last   []byte
 }
 
-func newSinkLink() *sinkLink { return &sinkLink{closed: make(chan struct{}), last: make([]byte, 0, 70000)} }
+func newSinkLink() *sinkLink {
+	return &sinkLink{closed: make(chan struct{}), last: make([]byte, 0, 70000)}
+}
 
 func (l *sinkLink) ReadBatch([]nic.Frame) (int, error) { <-l.closed; return 0, nic.ErrClosed }
 func (l *sinkLink) WriteBatch(f []nic.Frame) (int, error) {
