@@ -101,6 +101,11 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 	// escape, and the receive path must not allocate.
 	c.ccAck = cc.Ack{Now: now, Acked: acked, PriorInFlight: prior, RTT: r}
 	a := &c.ccAck
+	c.txq.acked(&c.rs, now, ack)
+	a.Rate = c.rs.Sample(now)
+	if a.Rate.Valid && (!a.Rate.AppLimited || a.Rate.Rate() > c.rate) {
+		c.rate = a.Rate.Rate()
+	}
 	if c.inRecovery {
 		if ack.GreaterEq(c.recover) {
 			// RFC 6582 §3.2 step 5, full acknowledgement: leave recovery.
@@ -119,6 +124,7 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 				c.ccs.Cwnd = max(w, c.sndMSS)
 			}
 			c.retxNow = true
+			c.rs.OnLost(min(c.sndMSS, c.flight()))
 		}
 	} else {
 		c.algo.OnAck(&c.ccs, a)
@@ -153,6 +159,7 @@ func (c *Conn) onDupAck(now time.Duration) {
 	}
 	c.retxNow = true
 	c.stats.fastRetrans++
+	c.rs.OnLost(min(c.sndMSS, c.flight()))
 }
 
 // enterTimeWait starts the 2 MSL wait (RFC 9293 §3.4.2).

@@ -122,6 +122,11 @@ type Conn struct {
 	inRecovery bool
 	recover    Seq // RFC 6582 §3.2 "recover"
 	retxNow    bool
+	txq        txQueue
+	rs         cc.RateSampler
+	rate       uint64 // the last valid delivery-rate sample, bytes/s
+	pacer      cc.Pacer
+	paceAt     time.Duration // pacing holds the next segment until then
 
 	// Autotuning (Linux tcp_rcv_space_adjust).
 	rcvSpace       int
@@ -220,10 +225,11 @@ func (c *Conn) release() {
 		c.rcv = recvBuf{limit: c.rcv.limit}
 		c.ooo = reassembly{}
 	}
+	c.txq.reset()
 }
 
 func (c *Conn) stopTimers() {
-	c.rtoAt, c.delAckAt, c.persistAt, c.keepAt, c.twAt, c.finWait2At = 0, 0, 0, 0, 0, 0
+	c.rtoAt, c.delAckAt, c.persistAt, c.keepAt, c.twAt, c.finWait2At, c.paceAt = 0, 0, 0, 0, 0, 0, 0
 	c.synPending, c.ackNow, c.retxNow = false, false, false
 }
 

@@ -190,6 +190,15 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 					break
 				}
 			}
+			if c.ccs.PacingRate > 0 {
+				// Pacing (for rate-based algorithms such as BBR): hold
+				// the segment until the pacer allows it.
+				c.pacer.SetRate(now, c.ccs.PacingRate)
+				if t := c.pacer.NextSendTime(now, n); t > now {
+					c.paceAt = t
+					break
+				}
+			}
 			if inflight == 0 && !retrans && c.cfg.SlowStartAfterIdle && c.algo != nil &&
 				now-c.lastSendAt > c.rtt.rto && c.stats.bytesSent > 0 {
 				c.algo.OnEvent(&c.ccs, cc.EventIdleRestart, now) // RFC 5681 §4.1
@@ -212,6 +221,14 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 			sent = true
 			continue
 		}
+		if avail <= 0 && !c.finQueued && c.sndNxt == c.sndMax && c.flight() < c.ccs.Cwnd {
+			// The application, not the window, limits sending
+			// (delivery-rate estimation's app-limited mark).
+			c.rs.MarkAppLimited(c.flight())
+			c.ccs.AppLimited = true
+		} else {
+			c.ccs.AppLimited = false
+		}
 		if c.finQueued && avail == 0 && (!c.finSent || c.sndNxt == c.finSeq) {
 			// RFC 9293 §3.10.4: the FIN follows the data.
 			s := c.seg(c.sndNxt, FIN)
@@ -228,6 +245,8 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 // be emitted.
 func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
 	n := len(s.Payload)
+	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.flight())
+	c.pacer.OnSend(now, n)
 	if s.Flags&FIN != 0 {
 		if !c.finSent {
 			c.finSent = true
@@ -279,6 +298,8 @@ func (c *Conn) retransmitHead(now time.Duration, emit func(*Segment)) bool {
 	c.stats.totalRetrans++
 	c.stats.bytesRetrans += uint64(len(s.Payload))
 	c.rttTiming = false
+	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.flight())
+	c.pacer.OnSend(now, len(s.Payload))
 	c.sndMax = MaxSeq(c.sndMax, s.Seq.Add(s.Len()))
 	if c.rtoAt == 0 {
 		c.rtoAt = now + c.rtt.backedOff(c.backoff)

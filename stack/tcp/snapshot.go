@@ -46,7 +46,8 @@ func (c *Conn) Info(now time.Duration) Info {
 		DupAcksIn:        c.stats.dupAcksIn,
 		ZeroWindowProbes: c.stats.zeroWindowProbes,
 		DSACKDups:        c.stats.dsackDups, ReordSeen: c.stats.reord,
-		Delivered: c.stats.bytesAcked,
+		Delivered:    uint64(c.rs.Delivered()),
+		DeliveryRate: c.rate,
 
 		Age:         now - c.created,
 		TimeInState: c.timeIn,

@@ -10,7 +10,7 @@ import (
 // when no timer is armed.
 func (c *Conn) NextDeadline() time.Duration {
 	var d time.Duration
-	for _, t := range [...]time.Duration{c.rtoAt, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.userDeadline()} {
+	for _, t := range [...]time.Duration{c.rtoAt, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.paceAt, c.userDeadline()} {
 		if t != 0 && (d == 0 || t < d) {
 			d = t
 		}
@@ -53,6 +53,9 @@ func (c *Conn) timers(now time.Duration) {
 		if c.state == Closed {
 			return
 		}
+	}
+	if c.paceAt != 0 && now >= c.paceAt {
+		c.paceAt = 0 // Output sends what the pacer held
 	}
 	if c.delAckAt != 0 && now >= c.delAckAt {
 		c.delAckAt = 0

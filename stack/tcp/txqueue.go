@@ -1,0 +1,101 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
+)
+
+// txQueue is the retransmission queue's bookkeeping: one record per
+// transmitted segment, in sequence order, from SND.UNA to SND.MAX. The
+// bytes themselves stay in the send buffer. Each record carries the
+// delivery-rate state of its last transmission (cc.TxRecord), and is where
+// a SACK scoreboard (issue 4) will mark segments SACKed and lost.
+//
+// It is a ring that grows by doubling, so it allocates nothing once it has
+// reached the connection's working size. It holds at most maxTxRecords;
+// beyond that new data extends the last record (less precise rate samples,
+// bounded memory).
+type txQueue struct {
+	q    []txSeg
+	head int
+	n    int
+	hint int // offset (from head) where the last lookup ended
+}
+
+type txSeg struct {
+	start, end Seq
+	rec        cc.TxRecord
+}
+
+const maxTxRecords = 1 << 14
+
+func (t *txQueue) at(i int) *txSeg { return &t.q[(t.head+i)%len(t.q)] }
+
+// sent records a transmission of [start, end). New data appends a record;
+// data sent before (a retransmission) refreshes the records it overlaps.
+func (t *txQueue) sent(rs *cc.RateSampler, now time.Duration, start, end Seq, inflight int) {
+	if t.n > 0 && start.LessThan(t.at(t.n-1).end) {
+		t.resent(rs, now, start, end, inflight)
+		if last := t.at(t.n - 1); last.end.LessThan(end) {
+			last.end = end // a retransmission that also carries new bytes
+		}
+		return
+	}
+	if t.n == maxTxRecords {
+		last := t.at(t.n - 1)
+		last.end = end
+		rs.OnSend(now, &last.rec, inflight)
+		return
+	}
+	if t.n == len(t.q) {
+		t.grow()
+	}
+	s := t.at(t.n)
+	*s = txSeg{start: start, end: end}
+	rs.OnSend(now, &s.rec, inflight)
+	t.n++
+}
+
+func (t *txQueue) grow() {
+	nq := make([]txSeg, max(16, 2*len(t.q)))
+	for i := 0; i < t.n; i++ {
+		nq[i] = *t.at(i)
+	}
+	t.q, t.head = nq, 0
+}
+
+func (t *txQueue) resent(rs *cc.RateSampler, now time.Duration, start, end Seq, inflight int) {
+	i := t.hint
+	if i >= t.n || start.LessThan(t.at(i).start) {
+		i = 0
+	}
+	for i < t.n && t.at(i).end.LessEq(start) {
+		i++
+	}
+	for ; i < t.n && t.at(i).start.LessThan(end); i++ {
+		rs.OnSend(now, &t.at(i).rec, inflight)
+	}
+	t.hint = max(i-1, 0)
+}
+
+// acked removes the records the cumulative ACK covers entirely,
+// reporting each as delivered; one it covers in part waits for the rest.
+func (t *txQueue) acked(rs *cc.RateSampler, now time.Duration, ack Seq) {
+	for t.n > 0 {
+		s := t.at(0)
+		if ack.LessThan(s.end) {
+			break
+		}
+		rs.OnDelivered(now, &s.rec, s.end.Sub(s.start))
+		t.head = (t.head + 1) % len(t.q)
+		t.n--
+		t.hint = max(t.hint-1, 0)
+	}
+	if t.n == 0 {
+		t.head, t.hint = 0, 0
+	}
+}
+
+// reset forgets everything (the connection closed).
+func (t *txQueue) reset() { *t = txQueue{} }
