@@ -12,8 +12,9 @@
 // clock. Memory is bounded: each direction holds at most Limit frames.
 //
 // It is not a network emulator with topology, it does not look inside the
-// frames (corruption may hit any bit, headers included), and frames larger
-// than the wrapped link's MTU plus the Ethernet header are not carried
-// through a direction that has impairments (GSO super-frames are dropped
-// and counted as oversize there).
+// frames (corruption may hit any bit, headers included). An impaired
+// direction carries frames up to the wrapped link's MTU plus the Ethernet
+// header, or up to its MaxFrameLen() if it has that method (a link that
+// delivers GSO super-frames); larger ones are dropped as oversize. A
+// super-frame is impaired as one frame: losing it loses every segment.
 package impair

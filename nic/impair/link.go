@@ -60,6 +60,10 @@ func Wrap(link nic.Link, p Profile, seed int64) *Link {
 		panic(fmt.Sprintf("impair: invalid profile: %v", err))
 	}
 	bufSize := link.MTU() + nic.EthernetHeaderLen
+	if m, ok := link.(interface{ MaxFrameLen() int }); ok {
+		// A link that carries GSO super-frames says how large they get.
+		bufSize = max(bufSize, m.MaxFrameLen())
+	}
 	l := &Link{inner: link, start: time.Now(), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	l.cond.L = &l.mu
 	if p.TX.Active() {
@@ -90,10 +94,13 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	if l.tx == nil {
 		return l.inner.WriteBatch(frames)
 	}
-	max := l.tx.bufSize
+	var tooBig error
 	for i := range frames {
-		if len(frames[i].Data) > max {
-			return i, fmt.Errorf("impair: frame of %d bytes, limit %d: %w", len(frames[i].Data), max, nic.ErrTooBig)
+		if len(frames[i].Data) > l.tx.bufSize {
+			// Send what precedes the bad frame, as a NIC would.
+			tooBig = fmt.Errorf("impair: frame of %d bytes, limit %d: %w", len(frames[i].Data), l.tx.bufSize, nic.ErrTooBig)
+			frames = frames[:i]
+			break
 		}
 	}
 	l.mu.Lock()
@@ -108,7 +115,7 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	l.mu.Unlock()
 	l.flushTX(now)
 	l.poke()
-	return len(frames), nil
+	return len(frames), tooBig
 }
 
 // flushTX writes the TX frames due by now, in release order.

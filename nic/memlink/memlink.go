@@ -71,15 +71,20 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 
 // WriteBatch copies frames into the peer's receive queue. A frame that
 // does not fit (queue full) is dropped and counted by the peer; a frame
-// longer than the MTU stops the batch with an error wrapping ErrTooBig.
+// longer than the MTU stops the batch: the frames before it are sent and
+// their count returned with an error wrapping ErrTooBig.
 func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	if l.q.isClosed() {
 		return 0, nic.ErrClosed
 	}
 	max := l.mtu + nic.EthernetHeaderLen
+	var tooBig error
 	for i := range frames {
 		if len(frames[i].Data) > max {
-			return i, fmt.Errorf("memlink: frame of %d bytes, limit %d: %w", len(frames[i].Data), max, nic.ErrTooBig)
+			// Send what precedes the bad frame, as a NIC would.
+			tooBig = fmt.Errorf("memlink: frame of %d bytes, limit %d: %w", len(frames[i].Data), max, nic.ErrTooBig)
+			frames = frames[:i]
+			break
 		}
 	}
 	delivered := l.peer.q.write(frames)
@@ -93,7 +98,7 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 		// The peer is closed: the frames went nowhere.
 		l.txDropped.Add(uint64(len(frames)))
 	}
-	return len(frames), nil
+	return len(frames), tooBig
 }
 
 // MTU returns the payload limit after the Ethernet header.
