@@ -12,7 +12,7 @@ type sendBuf struct {
 	limit int // most bytes the buffer may hold
 }
 
-const minRing = 2048
+const minRing = 1024
 
 func (b *sendBuf) free() int { return b.limit - b.n }
 

@@ -58,7 +58,7 @@ func (t *txQueue) sent(rs *cc.RateSampler, now time.Duration, start, end Seq, in
 }
 
 func (t *txQueue) grow() {
-	nq := make([]txSeg, max(16, 2*len(t.q)))
+	nq := make([]txSeg, max(8, 2*len(t.q)))
 	for i := 0; i < t.n; i++ {
 		nq[i] = *t.at(i)
 	}
