@@ -215,3 +215,10 @@ func partialName(name string) string {
 	dir, base := path.Split(name)
 	return dir + PartialPrefix + base
 }
+
+// Fits reports whether n more bytes fit the quota now.
+func (s *Store) Fits(n int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.quota <= 0 || s.used+n <= s.quota
+}

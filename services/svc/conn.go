@@ -74,3 +74,9 @@ func Reason(err error) string {
 	}
 	return "io_error"
 }
+
+// NewConn wraps c as Serve does, for handlers driven directly (tests,
+// fuzzing over net.Pipe).
+func NewConn(c net.Conn, st *Stats, idle time.Duration) *Conn {
+	return &Conn{Conn: c, stats: st, idle: idle}
+}
