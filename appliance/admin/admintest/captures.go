@@ -2,7 +2,6 @@ package admintest
 
 import (
 	"encoding/binary"
-	"errors"
 	"io"
 	"sync"
 	"time"
@@ -10,133 +9,69 @@ import (
 	"github.com/tcpbox/tcpbox/appliance/admin"
 )
 
-// Captures is a fake capture engine: a running capture "sees" 100 frames
-// per second of a synthetic TCP exchange, bounded by its ring size; the
-// download is a real pcap file (libpcap format, Ethernet link type) that
-// tshark reads.
+// Captures is the real capture engine (admin.Capturer) fed with a
+// synthetic link: every 10 ms of the clock a frame, three TCP segments to
+// port 50000 then one UDP datagram to port 7, with correct checksums.
+// Frames are generated lazily, on each call, for the time passed since the
+// previous call (no goroutine), at most maxFeed per call.
 type Captures struct {
+	*admin.Capturer
 	now  func() time.Time
 	mu   sync.Mutex
-	caps []*capture
+	last time.Time
+	seq  uint32
 }
 
-type capture struct {
-	info    admin.CaptureInfo
-	stopped time.Time
+const (
+	tick     = 10 * time.Millisecond
+	maxFeed  = 100_000
+	frameLen = 14 + 20 + 20 + 100
+)
+
+func newCaptures(now func() time.Time) *Captures {
+	return &Captures{Capturer: admin.NewCapturer(admin.CapturerOptions{Now: now}), now: now, last: now()}
 }
 
-// maxCaptures bounds the list; the oldest stopped capture goes first.
-const maxCaptures = 16
+func (c *Captures) feed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	buf := make([]byte, frameLen)
+	for n := 0; n < maxFeed && !c.last.Add(tick).After(now); n++ {
+		c.last = c.last.Add(tick)
+		buildFrame(buf, c.seq)
+		c.seq++
+		c.Capturer.WriteFrame(c.last, buf)
+	}
+	if now.Sub(c.last) > tick {
+		c.last = now // too far behind: skip ahead rather than loop
+	}
+}
 
-const frameLen = 14 + 20 + 20 + 100
-
+// Start, Stop, List and WritePcap feed the frames due, then call the
+// Capturer.
 func (c *Captures) Start(q admin.CaptureRequest) (admin.CaptureInfo, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.caps) >= maxCaptures {
-		c.caps = c.caps[1:]
-	}
-	id := uint64(1)
-	if n := len(c.caps); n > 0 {
-		id = c.caps[n-1].info.ID + 1
-	}
-	cp := &capture{info: admin.CaptureInfo{ID: id, Request: q, Started: c.now(), Running: true}}
-	c.caps = append(c.caps, cp)
-	return cp.info, nil
+	c.feed()
+	return c.Capturer.Start(q)
 }
 
-func (c *Captures) Stop(id uint64) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, cp := range c.caps {
-		if cp.info.ID == id {
-			if cp.info.Running {
-				cp.info.Running = false
-				cp.stopped = c.now()
-			}
-			return nil
-		}
-	}
-	return errors.New("no such capture")
-}
+func (c *Captures) Stop(id uint64) error { c.feed(); return c.Capturer.Stop(id) }
 
-// frames returns how many frames the capture holds and how many it evicted.
-func (c *Captures) frames(cp *capture) (kept, evicted uint64) {
-	end := c.now()
-	if !cp.info.Running {
-		end = cp.stopped
-	}
-	if d := cp.info.Request.MaxDuration; d > 0 && end.Sub(cp.info.Started) > d {
-		end = cp.info.Started.Add(d)
-	}
-	seen := uint64(end.Sub(cp.info.Started)/(10*time.Millisecond)) + 1
-	room := uint64(cp.info.Request.MaxBytes / frameLen)
-	if seen > room {
-		return room, seen - room
-	}
-	return seen, 0
-}
-
-func (c *Captures) List() []admin.CaptureInfo {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []admin.CaptureInfo
-	for _, cp := range c.caps {
-		i := cp.info
-		if i.Running && i.Request.MaxDuration > 0 && c.now().Sub(i.Started) > i.Request.MaxDuration {
-			i.Running = false
-		}
-		i.Packets, i.Dropped = c.frames(cp)
-		i.Bytes = i.Packets * frameLen
-		out = append(out, i)
-	}
-	return out
-}
+func (c *Captures) List() []admin.CaptureInfo { c.feed(); return c.Capturer.List() }
 
 func (c *Captures) WritePcap(id uint64, w io.Writer) error {
-	c.mu.Lock()
-	var cp *capture
-	for _, x := range c.caps {
-		if x.info.ID == id {
-			cp = x
-		}
-	}
-	if cp == nil {
-		c.mu.Unlock()
-		return errors.New("no such capture")
-	}
-	kept, evicted := c.frames(cp)
-	start := cp.info.Started
-	c.mu.Unlock()
-
-	// libpcap file header: magic, version 2.4, snaplen 65535, LINKTYPE_ETHERNET.
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1)
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	rec := make([]byte, 16+frameLen)
-	for i := evicted; i < evicted+kept; i++ {
-		ts := start.Add(time.Duration(i) * 10 * time.Millisecond)
-		binary.LittleEndian.PutUint32(rec[0:], uint32(ts.Unix()))
-		binary.LittleEndian.PutUint32(rec[4:], uint32(ts.Nanosecond()/1000))
-		binary.LittleEndian.PutUint32(rec[8:], frameLen)
-		binary.LittleEndian.PutUint32(rec[12:], frameLen)
-		buildFrame(rec[16:], uint32(i))
-		if _, err := w.Write(rec); err != nil {
-			return err
-		}
-	}
-	return nil
+	c.feed()
+	return c.Capturer.WritePcap(id, w)
 }
 
 // buildFrame writes Ethernet + IPv4 + TCP (ACK|PSH, 100 payload bytes)
-// from 198.18.0.1:40001 to 198.18.0.2:50000 with correct checksums.
+// from 198.18.0.1:40001 to 198.18.0.2:50000, or every fourth frame UDP
+// to port 7 (with 112 payload bytes), with correct checksums.
 func buildFrame(b []byte, seq uint32) {
+	if seq%4 == 3 {
+		buildUDP(b, seq)
+		return
+	}
 	copy(b[0:6], []byte{0x02, 0, 0x5e, 0x10, 0, 2})
 	copy(b[6:12], []byte{0x02, 0, 0x5e, 0x10, 0, 1})
 	binary.BigEndian.PutUint16(b[12:], 0x0800)
@@ -167,6 +102,22 @@ func buildFrame(b []byte, seq uint32) {
 	ph := uint32(0xc612) + 0x0001 + 0xc612 + 0x0002 // 198.18.0.1, 198.18.0.2
 	ph += 6 + uint32(len(tcp))                      // protocol, TCP length
 	binary.BigEndian.PutUint16(tcp[16:], checksum(tcp, ph))
+}
+
+func buildUDP(b []byte, seq uint32) {
+	buildFrame(b, 0) // Ethernet and IPv4 as for TCP
+	ip := b[14:34]
+	ip[9] = 17
+	binary.BigEndian.PutUint16(ip[4:], uint16(seq))
+	ip[10], ip[11] = 0, 0
+	binary.BigEndian.PutUint16(ip[10:], checksum(ip, 0))
+	udp := b[34:]
+	binary.BigEndian.PutUint16(udp[0:], 33000)
+	binary.BigEndian.PutUint16(udp[2:], 7)
+	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	udp[6], udp[7] = 0, 0
+	ph := uint32(0xc612) + 0x0001 + 0xc612 + 0x0002 + 17 + uint32(len(udp))
+	binary.BigEndian.PutUint16(udp[6:], checksum(udp, ph))
 }
 
 func checksum(b []byte, sum uint32) uint16 {

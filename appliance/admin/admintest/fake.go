@@ -56,7 +56,7 @@ type fakeConn struct {
 func New(store *config.Store, now func() time.Time) *Fake {
 	logs := admin.NewLogRing(200, slog.LevelDebug, nil)
 	f := &Fake{Store: store, Now: now, Logs: logs, Log: slog.New(logs), start: now(), BusyPorts: map[int]bool{}}
-	f.Caps = &Captures{now: now}
+	f.Caps = newCaptures(now)
 	f.Log.Info("fake tcpbox started", "interface", "eth0")
 	return f
 }
