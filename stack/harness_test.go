@@ -216,3 +216,26 @@ func mustHex(t testing.TB, s string) []byte {
 var errTest = errors.New("test")
 
 func netipAddrPort(port uint16) netip.AddrPort { return netip.AddrPortFrom(netip.Addr{}, port) }
+
+// waitFrag waits until n fragments were received.
+func (h *harness) waitFrag(n uint64) {
+	h.t.Helper()
+	h.waitStat(func(s Stats) bool { return s.FragmentsIn >= n })
+}
+
+// waitICMPIn waits until n ICMP messages were taken in.
+func (h *harness) waitICMPIn(n uint64) {
+	h.t.Helper()
+	h.waitStat(func(s Stats) bool { return s.ICMPIn >= n })
+}
+
+func (h *harness) waitStat(ok func(Stats) bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for !ok(h.s.Stats()) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("stats never reached the condition: %+v", h.s.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
