@@ -64,7 +64,8 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 	}
 	// Drop acknowledged bytes from the send buffer (the FIN and SYN hold
 	// no buffer bytes).
-	if d := min(ack.Sub(c.sndBufSeq), c.snd.n); d > 0 {
+	d := min(ack.Sub(c.sndBufSeq), c.snd.n)
+	if d > 0 {
 		c.snd.consume(d)
 		c.sndBufSeq = c.sndBufSeq.Add(d)
 		c.stats.bytesAcked += uint64(d)
@@ -99,7 +100,8 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 	c.ccs.SRTT, c.ccs.MinRTT = c.rtt.srtt, c.rtt.minRTT
 	// The Ack lives in the Conn: passed through the interface it would
 	// escape, and the receive path must not allocate.
-	c.ccAck = cc.Ack{Now: now, Acked: acked, PriorInFlight: prior, RTT: r}
+	// The algorithm hears of data bytes only, not of our SYN or FIN.
+	c.ccAck = cc.Ack{Now: now, Acked: max(d, 0), PriorInFlight: prior, RTT: r}
 	a := &c.ccAck
 	c.txq.acked(&c.rs, now, ack)
 	a.Rate = c.rs.Sample(now)
@@ -118,7 +120,7 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 			c.algo.OnAck(&c.ccs, a)
 			if _, ok := c.algo.(cc.DupAcker); !ok {
 				w := c.ccs.Cwnd - acked
-				if acked >= c.sndMSS {
+				if acked >= c.sndMSS { // RFC 6582 §3.2 step 5 deflation
 					w += c.sndMSS
 				}
 				c.ccs.Cwnd = max(w, c.sndMSS)

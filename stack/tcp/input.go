@@ -263,7 +263,11 @@ func (c *Conn) acceptable(seq Seq, segLen int) bool {
 	case segLen == 0:
 		return seq.InWindow(c.rcvNxt, wnd)
 	case wnd == 0:
-		return false
+		// Not acceptable as data, but RFC 9293 §3.10.7.4 asks for
+		// "special allowance ... to accept valid ACKs, URGs, and RSTs"
+		// with a zero window: a segment at RCV.NXT goes on for its
+		// control fields, and text() trims its data to the window.
+		return seq == c.rcvNxt
 	default:
 		return seq.InWindow(c.rcvNxt, wnd) || seq.Add(segLen-1).InWindow(c.rcvNxt, wnd)
 	}

@@ -312,3 +312,29 @@ func TestUserTimeout(t *testing.T) {
 		t.Fatalf("closed after %v with %v", h.now-start, h.c.Err())
 	}
 }
+
+func TestZeroWindowStillTakesAcks(t *testing.T) {
+	cfg := testConfig()
+	cfg.RecvBuf, cfg.RecvBufMin = 2000, 2000
+	h := newHarness(t, cfg)
+	h.establish()
+	iss, base := h.iss(), peerISS+1
+	h.c.Write([]byte("ours"))
+	h.flush()
+	h.Next()
+	h.In(Segment{Seq: base, Ack: iss + 1, Flags: ACK, Window: 65535, Payload: data(1000)})
+	h.In(Segment{Seq: base + 1000, Ack: iss + 1, Flags: ACK, Window: 65535, Payload: data(1000)})
+	if a := h.Out(Segment{Seq: iss + 5, Ack: base + 2000, Flags: ACK}); a.Window != 0 {
+		t.Fatalf("window %d", a.Window)
+	}
+	// RFC 9293 §3.10.7.4: with RCV.WND zero, the ACK on a data segment
+	// at RCV.NXT is still processed; its data is not.
+	h.In(Segment{Seq: base + 2000, Ack: iss + 5, Flags: ACK, Window: 65535, Payload: data(10)})
+	if h.c.sndUna != iss+5 {
+		t.Fatal("ACK ignored under a zero window")
+	}
+	if h.c.rcv.n != 2000 {
+		t.Fatalf("buffered %d bytes, the window was zero", h.c.rcv.n)
+	}
+	h.Out(Segment{Seq: iss + 5, Ack: base + 2000, Flags: ACK})
+}
