@@ -142,6 +142,8 @@ type Conn struct {
 	rstPending bool
 	rst        Segment
 
+	chrono chronoState
+
 	out   Segment // the segment handed to emit, reused
 	stats stats
 }

@@ -213,3 +213,20 @@ func TestSetKeepAliveParamsPerConnection(t *testing.T) {
 	h.AdvanceToDeadline()
 	h.State(Closed)
 }
+
+func TestInfoChronoTimes(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.establish()
+	iss := h.iss()
+	// The peer's window holds us back for 3 seconds.
+	h.In(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: ACK, Window: 0})
+	h.c.Write(data(100))
+	h.flush()
+	h.now += 3 * time.Second
+	h.In(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: ACK, Window: 4000})
+	h.now += time.Second // in flight, unacknowledged
+	in := h.c.Info(h.now)
+	if in.RwndLimited != 3*time.Second || in.BusyTime != 4*time.Second || in.SndBufLimited != 0 {
+		t.Fatalf("busy %v rwnd %v sndbuf %v", in.BusyTime, in.RwndLimited, in.SndBufLimited)
+	}
+}

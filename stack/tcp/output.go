@@ -52,6 +52,7 @@ func (c *Conn) Output(now time.Duration, emit func(*Segment)) {
 			sent = true
 		}
 	}
+	c.chronoUpdate(now)
 	if c.ackNow && !sent {
 		// SND.MAX, not a rewound SND.NXT: after go-back-N the peer's
 		// RCV.NXT may already be past SND.NXT, and an ACK with an older

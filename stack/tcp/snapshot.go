@@ -81,6 +81,10 @@ func (c *Conn) Info(now time.Duration) Info {
 		in.LastAckRecv = now - c.stats.lastAckRecv
 	}
 	in.TimeInState[c.state] += now - c.stateSince
+	in.BusyTime, in.RwndLimited, in.SndBufLimited = c.chronoTimes(now)
+	if c.synchronized() && c.cfg.DelayedAck > 0 {
+		in.ATO = c.cfg.DelayedAck
+	}
 	return in
 }
 
