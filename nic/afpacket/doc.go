@@ -1,0 +1,21 @@
+// Package afpacket is a nic.Link on a Linux AF_PACKET socket bound to one
+// interface by index: batched receive with recvmmsg and batched transmit
+// with sendmmsg (PACKET_QDISC_BYPASS), both through Go's poller so Close
+// wakes a blocked reader.
+//
+// A classic BPF filter, attached before the socket is bound, lets through
+// only frames addressed to the stack's MAC (which may differ from the
+// interface's), broadcast and multicast; in promiscuous mode there is no
+// filter and the interface is put in PACKET_MR_PROMISC. The socket ignores
+// its interface's outgoing frames (PACKET_IGNORE_OUTGOING), so neither our
+// own transmissions nor the host's come back.
+//
+// Offloads: the socket uses PACKET_VNET_HDR. On a veth with offloads on,
+// received frames may carry only a partial checksum or be GSO
+// super-frames; their virtio_net_hdr is decoded into Frame.Offload, and on
+// transmit Frame.Offload is encoded so the kernel finishes checksums and
+// segmentation. Offloads on the interface are left as they are.
+//
+// It is not a TPACKET_V3 mmap ring (yet): recvmmsg copies each frame once
+// into buffers the Link owns. Linux only.
+package afpacket

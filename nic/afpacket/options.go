@@ -1,0 +1,51 @@
+//go:build linux
+
+package afpacket
+
+import "time"
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	// MAC is the address the filter accepts unicast frames for, and what
+	// Link.MAC returns; zero means the interface's own.
+	MAC [6]byte
+	// Promisc receives every frame on the interface (no MAC filter,
+	// PACKET_MR_PROMISC), as a bridge must.
+	Promisc bool
+	// Batch is the most frames one ReadBatch or WriteBatch system call
+	// moves; default 64.
+	Batch int
+	// RcvBuf and SndBuf size the socket buffers (SO_RCVBUFFORCE and
+	// SO_SNDBUFFORCE); default 4 MiB each.
+	RcvBuf, SndBuf int
+	// NoVnetHdr turns PACKET_VNET_HDR off: frames are then read as the
+	// kernel has them, which on an interface with offloads on means
+	// partial checksums and super-frames with no way to tell.
+	NoVnetHdr bool
+	// WaitUp is how long Open waits for an interface that does not exist
+	// yet, retrying with backoff; 0 means fail at once.
+	WaitUp time.Duration
+	// Logf, if set, receives one line for each notable event (retries).
+	Logf func(format string, args ...any)
+}
+
+const (
+	defaultBatch = 64
+	defaultBuf   = 4 << 20
+	// maxGSOFrame is the largest frame the kernel hands over with
+	// PACKET_VNET_HDR: an IP datagram of 64 KiB behind an Ethernet header
+	// and a VLAN tag.
+	maxGSOFrame = 65535 + 14 + 4
+)
+
+func (o *Options) setDefaults() {
+	if o.Batch <= 0 {
+		o.Batch = defaultBatch
+	}
+	if o.RcvBuf <= 0 {
+		o.RcvBuf = defaultBuf
+	}
+	if o.SndBuf <= 0 {
+		o.SndBuf = defaultBuf
+	}
+}

@@ -1,0 +1,132 @@
+//go:build linux
+
+package afpacket
+
+import (
+	"errors"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpbox/tcpbox/nic"
+)
+
+// rxState is what ReadBatch reuses between calls: one buffer per batch
+// slot and the recvmmsg vectors pointing at them. Only one goroutine
+// reads at a time (the Link contract), so it needs no lock.
+type rxState struct {
+	l    *Link
+	bufs [][]byte
+	hdrs [][vnetHdrLen]byte
+	iovs []unix.Iovec
+	msgs []unix.Mmsghdr
+
+	want int   // slots offered to this recvmmsg
+	got  int   // messages received
+	err  error // errno of the last attempt
+	fn   func(fd uintptr) bool
+}
+
+func (r *rxState) init(l *Link, batch int) {
+	r.l = l
+	r.bufs = make([][]byte, batch)
+	r.hdrs = make([][vnetHdrLen]byte, batch)
+	per := 1
+	if l.vnet {
+		per = 2
+	}
+	r.iovs = make([]unix.Iovec, batch*per)
+	r.msgs = make([]unix.Mmsghdr, batch)
+	for i := range r.bufs {
+		r.bufs[i] = make([]byte, l.maxRx)
+		iov := r.iovs[i*per : i*per+per]
+		if l.vnet {
+			iov[0].Base = &r.hdrs[i][0]
+			iov[0].SetLen(vnetHdrLen)
+		}
+		iov[per-1].Base = &r.bufs[i][0]
+		iov[per-1].SetLen(len(r.bufs[i]))
+		r.msgs[i].Hdr.Iov = &iov[0]
+		r.msgs[i].Hdr.SetIovlen(per)
+	}
+	r.fn = r.recv
+}
+
+// recv runs inside RawConn.Read: false asks the poller to wait for the
+// socket to become readable and call again.
+func (r *rxState) recv(fd uintptr) bool {
+	n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])), uintptr(r.want), unix.MSG_DONTWAIT, 0, 0)
+	if errno == unix.EAGAIN || errno == unix.EINTR {
+		return false
+	}
+	if errno != 0 {
+		r.got, r.err = 0, errno
+		return true
+	}
+	r.got, r.err = int(n), nil
+	return true
+}
+
+// ReadBatch blocks until frames arrive and returns up to len(frames) of
+// them (at most Options.Batch per call). Data points into the Link's
+// buffers, valid until the next ReadBatch. Errors of an interface going
+// down or coming up (ENETDOWN) are counted and waited out.
+func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
+	r := &l.rx
+	if len(frames) == 0 {
+		return 0, nil
+	}
+	for {
+		r.want = min(len(frames), len(r.msgs))
+		for i := 0; i < r.want; i++ {
+			r.msgs[i].Hdr.Flags = 0
+		}
+		if err := l.rc.Read(r.fn); err != nil {
+			if l.closed.Load() || errors.Is(err, os.ErrClosed) {
+				return 0, nic.ErrClosed
+			}
+			return 0, err
+		}
+		if r.err != nil {
+			if l.closed.Load() {
+				return 0, nic.ErrClosed
+			}
+			// ENETDOWN (and the like) is reported once when the
+			// interface goes down; the socket stays bound and receives
+			// again when it comes back up.
+			l.rxErrors.Add(1)
+			if retryable(r.err) {
+				continue
+			}
+			return 0, r.err
+		}
+		n := 0
+		var bytes uint64
+		for i := 0; i < r.got; i++ {
+			m := &r.msgs[i]
+			size := int(m.Len)
+			if m.Hdr.Flags&unix.MSG_TRUNC != 0 {
+				l.rxTrunc.Add(1)
+				continue
+			}
+			var off nic.Offload
+			if l.vnet {
+				if size < vnetHdrLen {
+					l.rxErrors.Add(1)
+					continue
+				}
+				off = decodeVnet(r.hdrs[i][:])
+				size -= vnetHdrLen
+			}
+			frames[n] = nic.Frame{Data: r.bufs[i][:size], Offload: off}
+			bytes += uint64(size)
+			n++
+		}
+		l.rxFrames.Add(uint64(n))
+		l.rxBytes.Add(bytes)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}

@@ -1,0 +1,154 @@
+//go:build linux
+
+package afpacket
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpbox/tcpbox/nic"
+)
+
+// txState holds the sendmmsg vectors; WriteBatch may be called from
+// several goroutines, so they are used under mu.
+type txState struct {
+	mu   sync.Mutex
+	l    *Link
+	hdrs [][vnetHdrLen]byte
+	iovs []unix.Iovec
+	msgs []unix.Mmsghdr
+	per  int
+
+	from, count int // slice of msgs for this sendmmsg
+	sent        int
+	err         unix.Errno
+	fn          func(fd uintptr)
+}
+
+func (t *txState) init(l *Link, batch int) {
+	t.l = l
+	t.per = 1
+	if l.vnet {
+		t.per = 2
+	}
+	t.hdrs = make([][vnetHdrLen]byte, batch)
+	t.iovs = make([]unix.Iovec, batch*t.per)
+	t.msgs = make([]unix.Mmsghdr, batch)
+	for i := range t.msgs {
+		iov := t.iovs[i*t.per : i*t.per+t.per]
+		if l.vnet {
+			iov[0].Base = &t.hdrs[i][0]
+			iov[0].SetLen(vnetHdrLen)
+		}
+		t.msgs[i].Hdr.Iov = &iov[0]
+		t.msgs[i].Hdr.SetIovlen(t.per)
+	}
+	t.fn = t.send
+}
+
+func (t *txState) send(fd uintptr) {
+	n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&t.msgs[t.from])), uintptr(t.count), unix.MSG_DONTWAIT, 0, 0)
+	t.sent, t.err = int(n), errno
+	if errno != 0 {
+		t.sent = 0
+	}
+}
+
+// limit is the largest frame WriteBatch takes: MTU plus the Ethernet
+// header (and a VLAN tag), or a GSO super-frame whose Offload says how to
+// cut it.
+func (l *Link) limit(f *nic.Frame) int {
+	if l.vnet && f.Offload.GSOType != 0 {
+		return maxGSOFrame
+	}
+	return l.mtu + nic.EthernetHeaderLen + 4
+}
+
+// WriteBatch sends frames in order with as few sendmmsg calls as the
+// batch size allows. It never blocks on a full socket: frames the kernel
+// will not take now (EAGAIN, ENOBUFS) or cannot send (ENETDOWN, ENXIO:
+// the interface is down) count as sent and in TxDropped. A frame longer
+// than the MTU stops the batch: the frames before it are sent and the
+// error wraps nic.ErrTooBig. Without PACKET_VNET_HDR, Offload is ignored.
+func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
+	if l.closed.Load() {
+		return 0, nic.ErrClosed
+	}
+	t := &l.tx
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	done := 0
+	for done < len(frames) {
+		k := 0
+		var bytes uint64
+		var tooBig error // stops the batch after the frames before it
+		for k < len(t.msgs) && done+k < len(frames) {
+			f := &frames[done+k]
+			if len(f.Data) > l.limit(f) {
+				tooBig = fmt.Errorf("afpacket: %s: frame of %d bytes, limit %d: %w", l.name, len(f.Data), l.limit(f), nic.ErrTooBig)
+				break
+			}
+			if len(f.Data) < nic.EthernetHeaderLen {
+				tooBig = fmt.Errorf("afpacket: %s: frame of %d bytes, shorter than an Ethernet header", l.name, len(f.Data))
+				break
+			}
+			iov := &t.iovs[k*t.per+t.per-1]
+			iov.Base = &f.Data[0]
+			iov.SetLen(len(f.Data))
+			if l.vnet {
+				encodeVnet(t.hdrs[k][:], &f.Offload)
+			}
+			bytes += uint64(len(f.Data))
+			k++
+		}
+		if k > 0 {
+			if err := l.sendAll(k); err != nil {
+				return done, err
+			}
+			l.txFrames.Add(uint64(k))
+			l.txBytes.Add(bytes)
+			done += k
+		}
+		if tooBig != nil {
+			return done, tooBig
+		}
+	}
+	return done, nil
+}
+
+// sendAll sends msgs[0:k], dropping and counting what the kernel refuses.
+// Caller holds t.mu.
+func (l *Link) sendAll(k int) error {
+	t := &l.tx
+	defer func() {
+		// Do not keep the caller's buffers reachable.
+		for i := 0; i < k; i++ {
+			t.iovs[i*t.per+t.per-1].Base = nil
+		}
+	}()
+	t.from = 0
+	for t.from < k {
+		t.count = k - t.from
+		if err := l.rc.Control(t.fn); err != nil {
+			return nic.ErrClosed
+		}
+		switch {
+		case t.err == 0:
+			t.from += t.sent
+		case t.err == unix.EAGAIN || t.err == unix.ENOBUFS || retryable(t.err):
+			// No room or no link: like a NIC, drop the rest.
+			l.txDropped.Add(uint64(k - t.from))
+			return nil
+		default:
+			// This frame failed (EMSGSIZE, EINVAL on a bad offload
+			// header, ...); count it and go on with the next.
+			l.txErrors.Add(1)
+			l.txDropped.Add(1)
+			t.from++
+		}
+	}
+	return nil
+}
