@@ -22,13 +22,13 @@ func macFilter(mac [6]byte) []unix.SockFilter {
 		check = 4       // index of the group-bit test
 	)
 	return []unix.SockFilter{
-		0: {Code: ldW, K: 0},                            // A = dst[0:4]
-		1: {Code: jeq, K: hi, Jt: 0, Jf: check - 2},     // mismatch: group test
-		2: {Code: ldH, K: 4},                            // A = dst[4:6]
-		3: {Code: jeq, K: lo, Jt: 3, Jf: 0},             // match: accept
-		4: {Code: ldB, K: 0},                            // A = dst[0]
-		5: {Code: jset, K: 1, Jt: 1, Jf: 0},             // group bit: accept
-		6: {Code: ret, K: 0},                            // drop
-		7: {Code: ret, K: keep},                         // accept
+		0: {Code: ldW, K: 0},                        // A = dst[0:4]
+		1: {Code: jeq, K: hi, Jt: 0, Jf: check - 2}, // mismatch: group test
+		2: {Code: ldH, K: 4},                        // A = dst[4:6]
+		3: {Code: jeq, K: lo, Jt: 3, Jf: 0},         // match: accept
+		4: {Code: ldB, K: 0},                        // A = dst[0]
+		5: {Code: jset, K: 1, Jt: 1, Jf: 0},         // group bit: accept
+		6: {Code: ret, K: 0},                        // drop
+		7: {Code: ret, K: keep},                     // accept
 	}
 }

@@ -34,7 +34,7 @@ type Link struct {
 	statsMu   sync.Mutex
 	kernDrops uint64 // PACKET_STATISTICS drops, accumulated (reading resets them)
 
-	rxFrames, rxBytes, rxErrors, rxTrunc atomic.Uint64
+	rxFrames, rxBytes, rxErrors, rxTrunc   atomic.Uint64
 	txFrames, txBytes, txDropped, txErrors atomic.Uint64
 }
 

@@ -105,4 +105,3 @@ func lookup(name string, o *Options) (*net.Interface, error) {
 		backoff = min(2*backoff, time.Second)
 	}
 }
-

@@ -199,4 +199,3 @@ func (p *pipe) counters() Counters {
 	c.Held = uint64(len(p.h))
 	return c
 }
-
