@@ -41,7 +41,7 @@ func CompileFilter(s string) (FrameFilter, error) {
 	if p.i < len(p.toks) {
 		return nil, fmt.Errorf("filter: unexpected %q", p.toks[p.i])
 	}
-	return func(b []byte) bool { v, ok := decodeFrame(b); return ok && f(&v) }, nil
+	return func(b []byte) bool { v, ok := decodeFrame(b); return ok && f(v) }, nil
 }
 
 func tokenize(s string) []string {
@@ -58,7 +58,7 @@ type filterParser struct {
 // stack.
 const maxFilterDepth = 32
 
-type pred func(*frameView) bool
+type pred func(frameView) bool
 
 func (p *filterParser) peek() string {
 	if p.i < len(p.toks) {
@@ -84,7 +84,7 @@ func (p *filterParser) expr(depth int) (pred, error) {
 			return nil, err
 		}
 		a := l
-		l = func(v *frameView) bool { return a(v) || r(v) }
+		l = func(v frameView) bool { return a(v) || r(v) }
 	}
 	return l, nil
 }
@@ -107,7 +107,7 @@ func (p *filterParser) term(depth int) (pred, error) {
 			return nil, err
 		}
 		a := l
-		l = func(v *frameView) bool { return a(v) && r(v) }
+		l = func(v frameView) bool { return a(v) && r(v) }
 	}
 }
 
@@ -121,7 +121,7 @@ func (p *filterParser) factor(depth int) (pred, error) {
 		if err != nil {
 			return nil, err
 		}
-		return func(v *frameView) bool { return !f(v) }, nil
+		return func(v frameView) bool { return !f(v) }, nil
 	case "(":
 		f, err := p.expr(depth + 1)
 		if err != nil {
@@ -132,15 +132,15 @@ func (p *filterParser) factor(depth int) (pred, error) {
 		}
 		return f, nil
 	case "ip":
-		return func(v *frameView) bool { return v.ip }, nil
+		return func(v frameView) bool { return v.ip }, nil
 	case "arp":
-		return func(v *frameView) bool { return v.arp }, nil
+		return func(v frameView) bool { return v.arp }, nil
 	case "icmp":
-		return func(v *frameView) bool { return v.ip && v.proto == 1 }, nil
+		return func(v frameView) bool { return v.ip && v.proto == 1 }, nil
 	case "tcp":
-		return func(v *frameView) bool { return v.ip && v.proto == 6 }, nil
+		return func(v frameView) bool { return v.ip && v.proto == 6 }, nil
 	case "udp":
-		return func(v *frameView) bool { return v.ip && v.proto == 17 }, nil
+		return func(v frameView) bool { return v.ip && v.proto == 17 }, nil
 	case "src", "dst", "host", "port":
 		dir := ""
 		if t == "src" || t == "dst" {
@@ -154,7 +154,7 @@ func (p *filterParser) factor(depth int) (pred, error) {
 				return nil, fmt.Errorf("filter: %q is not an IPv4 address", arg)
 			}
 			want := a.As4()
-			return func(v *frameView) bool {
+			return func(v frameView) bool {
 				return v.ip && (dir != "dst" && v.src == want || dir != "src" && v.dst == want)
 			}, nil
 		case "port":
@@ -163,7 +163,7 @@ func (p *filterParser) factor(depth int) (pred, error) {
 				return nil, fmt.Errorf("filter: %q is not a port", arg)
 			}
 			want := uint16(n)
-			return func(v *frameView) bool {
+			return func(v frameView) bool {
 				return v.ports && (dir != "dst" && v.sport == want || dir != "src" && v.dport == want)
 			}, nil
 		}
