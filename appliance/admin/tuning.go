@@ -230,7 +230,11 @@ func (h *Handler) postTuning(w http.ResponseWriter, r *http.Request) {
 		if ok {
 			h.json(w, r, map[string]any{"ok": true, "changed": changed}, http.StatusOK)
 		} else {
-			h.json(w, r, map[string]any{"ok": false, "errors": errs, "error": general}, http.StatusUnprocessableEntity)
+			out := map[string]any{"ok": false, "errors": errs}
+			if general != "" {
+				out["error"] = general
+			}
+			h.json(w, r, out, http.StatusUnprocessableEntity)
 		}
 		return
 	}
