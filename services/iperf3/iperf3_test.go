@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,8 +70,8 @@ type clientJSON struct {
 		SumReceivedBidir struct {
 			Bytes float64 `json:"bytes"`
 		} `json:"sum_received_bidir_reverse"`
-		SenderCC   string `json:"sender_tcp_congestion"`
-		ReceiverCC string `json:"receiver_tcp_congestion"`
+		SenderCC   string            `json:"sender_tcp_congestion"`
+		ReceiverCC string            `json:"receiver_tcp_congestion"`
 		Streams    []json.RawMessage `json:"streams"`
 	} `json:"end"`
 	ServerOutputText string `json:"server_output_text"`
@@ -188,3 +189,40 @@ func TestIperf3TwoClients(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The server's limits: a test longer than MaxDuration is refused; what the
+// server sends is paced to MaxBitrate; a client sending faster is stopped.
+func TestIperf3Limits(t *testing.T) {
+	needIperf3(t)
+	s := &Server{MaxDuration: time.Second, MaxBitrate: 50_000_000}
+	port := startServer(t, s)
+	run := func(args ...string) *clientJSON {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		all := append([]string{"-c", "127.0.0.1", "-p", strconv.Itoa(port), "-J"}, args...)
+		out, _ := exec.CommandContext(ctx, "iperf3", all...).Output()
+		var r clientJSON
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("iperf3 %v: %v\n%s", all, err, out)
+		}
+		return &r
+	}
+	if r := run("-t", "2"); !strings.Contains(r.Error, "duration") {
+		t.Fatalf("-t 2 over a 1 s maximum: error %q", r.Error)
+	}
+	r := run("-t", "1", "-R")
+	if r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	bps := r.End.SumReceived.Bytes * 8 / 1.0
+	if bps <= 0 || bps > 55_000_000 {
+		t.Fatalf("reverse at %.0f bit/s, limit 50M", bps)
+	}
+	if r := run("-t", "1"); !strings.Contains(r.Error, "bandwidth") && !strings.Contains(r.Error, "limit") {
+		t.Fatalf("unlimited client over a 50M server: error %q", r.Error)
+	}
+	e := s.Stats.Snapshot().Errors
+	if e[ReasonDuration] != 1 || e[ReasonRate] != 1 {
+		t.Fatalf("errors %v", e)
+	}
+}

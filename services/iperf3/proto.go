@@ -35,15 +35,14 @@ const (
 
 // iperf3 error numbers (iperf_api.h) sent after ServerError.
 const (
-	ieDuration          = 5
-	ieNumStreams        = 6
-	ieUDPBlockSize      = 20
-	ieTotalRate         = 27
-	ieMaxServerDuration = 37
-	ieRecvParams        = 114
-	ieProtocol          = 131
-	ieSetCongestion     = 134
-	ieStreamConnect     = 203
+	ieDuration      = 5
+	ieNumStreams    = 6
+	ieUDPBlockSize  = 20
+	ieTotalRate     = 27
+	ieRecvParams    = 114
+	ieProtocol      = 131
+	ieSetCongestion = 134
+	ieStreamConnect = 203
 )
 
 // Limits of the protocol.

@@ -35,6 +35,7 @@ const (
 	ReasonUnknownPeer = "udp_unknown_peer"
 	ReasonTune        = "sockopt"
 	ReasonServerTerm  = "server_terminated"
+	ReasonRate        = "bitrate_exceeds_max"
 )
 
 // Server is the iperf3 server. Set the fields before Serve; the zero value
@@ -42,7 +43,7 @@ const (
 type Server struct {
 	Limits       svc.Limits    // zero value: DefaultLimits
 	MaxDuration  time.Duration // longest test accepted (-t); 0 means DefaultMaxDuration
-	MaxBitrate   uint64        // bits/s the server sends at most, per test; 0 is unlimited
+	MaxBitrate   uint64        // bits/s per test: the server sends at most this, and ends a test whose client sends more (10% grace); 0 is unlimited
 	SetupTimeout time.Duration // for the cookie, the parameters and the data streams; 0 means DefaultSetupTimeout
 
 	TCPStats StatsFunc  // server-side TCP figures; nil: none reported

@@ -124,7 +124,7 @@ func (ss *session) run(ctx context.Context) {
 	}
 	if time.Duration(p.Time)*time.Second > s.maxDuration() {
 		s.Stats.Error(ReasonDuration)
-		ss.serverError(ieMaxServerDuration)
+		ss.serverError(ieDuration) // 3.12 clients do not know IEMAXSERVERTESTDURATIONEXCEEDED (37)
 		return
 	}
 	ss.p = p
@@ -245,19 +245,33 @@ func (ss *session) run(ctx context.Context) {
 	}
 	hard := time.NewTimer(limit)
 	defer hard.Stop()
-	select {
-	case m := <-msgs:
-		if m.err != nil || m.b != TestEnd {
-			ss.ctrlEnded(m)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case m := <-msgs:
+			if m.err != nil || m.b != TestEnd {
+				ss.ctrlEnded(m)
+				return
+			}
+			break wait
+		case <-tick.C:
+			if ss.overRate() {
+				// Like iperf3's --server-bitrate-limit: the average
+				// rate the client sends at is above the limit.
+				s.Stats.Error(ReasonRate)
+				ss.serverError(ieTotalRate)
+				return
+			}
+		case <-hard.C:
+			s.Stats.Error(ReasonServerTerm)
+			ss.state(ServerTerminate)
+			return
+		case <-ctx.Done():
+			ss.state(ServerTerminate)
 			return
 		}
-	case <-hard.C:
-		s.Stats.Error(ReasonServerTerm)
-		ss.state(ServerTerminate)
-		return
-	case <-ctx.Done():
-		ss.state(ServerTerminate)
-		return
 	}
 	ss.stopWorkers()
 	ss.end = time.Now()
@@ -294,6 +308,22 @@ func (ss *session) run(ctx context.Context) {
 		return
 	}
 	s.Tests.Add(1)
+}
+
+// overRate reports whether the client's data to us averages above
+// MaxBitrate (with 10% grace) since the test started.
+func (ss *session) overRate() bool {
+	if ss.s.MaxBitrate == 0 {
+		return false
+	}
+	var in uint64
+	for _, st := range ss.streams {
+		if !st.sender {
+			in += st.bytes.Load()
+		}
+	}
+	el := time.Since(ss.start).Seconds()
+	return el > 0 && float64(in)*8/el > float64(ss.s.MaxBitrate)*1.1
 }
 
 // ctrlEnded counts why the control connection ended a test early.
