@@ -27,6 +27,12 @@ type pipe struct {
 	jitter time.Duration
 	sent   int
 	lost   int
+	// plan, when set, decides each segment's fate in turn: a byte below
+	// 40 drops it (at most 6 drops in a row), otherwise it arrives after
+	// the base delay plus byte*50µs. Once used up, nothing is lost.
+	plan    []byte
+	planPos int
+	run     int
 }
 
 type flight struct {
@@ -52,6 +58,18 @@ func newPipe(t testing.TB, cfgA, cfgB Config, seed uint64, loss float64) *pipe {
 
 func (p *pipe) send(toB bool, s *Segment) {
 	p.sent++
+	if p.planPos < len(p.plan) {
+		b := p.plan[p.planPos]
+		p.planPos++
+		if b < 40 && p.run < 6 {
+			p.run++
+			p.lost++
+			return
+		}
+		p.run = 0
+		p.q = append(p.q, flight{at: p.now + p.delay + time.Duration(b)*50*time.Microsecond, toB: toB, order: p.sent, seg: copySeg(s)})
+		return
+	}
 	if p.loss > 0 && p.rng.Float64() < p.loss {
 		p.lost++
 		return

@@ -1,0 +1,33 @@
+package tcp
+
+import (
+	"testing"
+	"time"
+)
+
+// FuzzPipeTransfer lets the fuzzer choose which segments are lost and how
+// late each arrives (so, the reordering) on a two-connection pipe; every
+// transfer must still complete intact. Loss runs are capped so that the
+// retry limits, not the fuzzer, decide when a peer is gone.
+func FuzzPipeTransfer(f *testing.F) {
+	f.Add([]byte{}, uint8(0))
+	f.Add([]byte{0, 255, 0, 255, 10, 200, 30}, uint8(1))
+	f.Add([]byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 200, 200}, uint8(2))
+	f.Add([]byte{7, 99, 3, 250, 0, 0, 0, 128, 64, 32, 16, 8, 4, 2, 1}, uint8(7))
+	f.Fuzz(func(t *testing.T, plan []byte, sel uint8) {
+		if len(plan) > 4096 {
+			return
+		}
+		cfg := DefaultConfig()
+		if sel&1 != 0 {
+			cfg = testConfig()
+		}
+		if sel&2 != 0 {
+			cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax, cfg.SendBuf = 4096, 2048, 8192, 4096
+		}
+		cfg.SynRetries, cfg.SynAckRetries, cfg.DataRetries = 40, 40, 40
+		p := newPipe(t, cfg, cfg, 1, 0)
+		p.plan = plan
+		p.transfer(48<<10, 24<<10, 24*time.Hour)
+	})
+}
