@@ -25,7 +25,7 @@ type bed struct {
 	la, lb *Link
 }
 
-func newBed(t *testing.T, oa, ob Options) *bed {
+func newBed(t testing.TB, oa, ob Options) *bed {
 	t.Helper()
 	testbed.Require(t, "ethtool")
 	a, b := testbed.NewNS(t, "a"), testbed.NewNS(t, "b")
@@ -38,7 +38,7 @@ func newBed(t *testing.T, oa, ob Options) *bed {
 	return bd
 }
 
-func openIn(t *testing.T, ns *testbed.NS, ifname string, o Options) *Link {
+func openIn(t testing.TB, ns *testbed.NS, ifname string, o Options) *Link {
 	t.Helper()
 	var l *Link
 	if err := ns.Do(func() (err error) {
