@@ -132,7 +132,11 @@ func (c *Conn) setMSS() {
 		m -= 12
 	}
 	c.sndMSS = max(m, 1)
-	c.rcvMSS = c.sndMSS
+	// The estimate of the peer's segment size starts at the 536-byte
+	// default and grows to the largest segment seen (as Linux's
+	// tcp_initialize_rcv_mss), so "every second full-sized segment"
+	// (RFC 5681 §4.2) holds for a peer with a smaller MSS than ours.
+	c.rcvMSS = min(536, c.sndMSS)
 }
 
 // established enters ESTABLISHED and starts the sender's machinery.

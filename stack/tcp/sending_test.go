@@ -338,3 +338,13 @@ func TestZeroWindowStillTakesAcks(t *testing.T) {
 	}
 	h.Out(Segment{Seq: iss + 5, Ack: base + 2000, Flags: ACK})
 }
+
+func TestDelayedAckPeerWithSmallerSegments(t *testing.T) {
+	h := newHarness(t, testConfig()) // our MSS is 1000
+	h.establish()
+	iss, base := h.iss(), peerISS+1
+	h.In(Segment{Seq: base, Ack: iss + 1, Flags: ACK, Window: 65535, Payload: data(536)})
+	h.NoOut()
+	h.In(Segment{Seq: base + 536, Ack: iss + 1, Flags: ACK, Window: 65535, Payload: data(536)})
+	h.Out(Segment{Seq: iss + 1, Ack: base + 1072, Flags: ACK}) // two of the peer's full segments
+}
