@@ -124,30 +124,16 @@ func (h *Handler) change(next config.Config) ([]string, error) {
 
 // diff lists changed fields as "path: old -> new" (secrets by path only).
 func diff(a, b *config.Config) []string {
-	fa, fb := config.Fields(a), config.Fields(b)
-	old := map[string]config.Field{}
-	for _, f := range fa {
-		old[f.Path] = f
-	}
 	var out []string
-	for _, f := range fb {
-		o, ok := old[f.Path]
+	for _, c := range config.Diff(a, b) {
 		switch {
-		case !ok:
-			out = append(out, f.Path+": (new)")
-		case o.Value != f.Value && f.Secret:
-			out = append(out, f.Path)
-		case o.Value != f.Value:
-			out = append(out, fmt.Sprintf("%s: %s -> %s", f.Path, o.Value, f.Value))
+		case c.Old == "" && c.New == "": // a secret
+			out = append(out, c.Path)
+		case c.Old == "(removed)" || c.New == "(added)":
+			out = append(out, c.Path+": "+c.Old+c.New)
+		default:
+			out = append(out, fmt.Sprintf("%s: %s -> %s", c.Path, c.Old, c.New))
 		}
-		delete(old, f.Path)
-	}
-	for p := range old {
-		out = append(out, p+": (removed)")
-	}
-	slices.Sort(out)
-	if len(a.Profiles) != len(b.Profiles) && len(out) == 0 {
-		out = append(out, "profiles")
 	}
 	return out
 }
