@@ -90,7 +90,7 @@ func (c *Conn) inputSynSent(now time.Duration, seg *Segment) {
 	c.maxSndWnd = c.sndWnd
 	c.sndWl1, c.sndWl2 = seg.Seq, seg.Ack
 	c.rcvAdvEdge = c.rcvNxt.Add(int(c.synWindowField()))
-	c.rtoAt, c.retries, c.backoff = 0, 0, 0
+	c.synDone()
 	c.established(now)
 	c.ackNow = true
 	if len(seg.Payload) > 0 || f&FIN != 0 {
@@ -98,6 +98,16 @@ func (c *Conn) inputSynSent(now time.Duration, seg *Segment) {
 		// processed as in ESTABLISHED (sixth step onward).
 		c.text(now, seg.Seq.Add(1), seg.Payload, f&FIN != 0, &seg.Options)
 	}
+}
+
+// synDone resets the retransmission state when the handshake completes.
+// RFC 6298 §5.7: if our SYN (or SYN-ACK) had to be retransmitted and no
+// RTT was measured, data starts with an RTO of at least 3 seconds.
+func (c *Conn) synDone() {
+	if c.backoff > 0 && !c.rtt.valid {
+		c.rtt.rto = min(max(c.rtt.rto, 3*time.Second), c.rtt.maxRTO)
+	}
+	c.rtoAt, c.retries, c.backoff = 0, 0, 0
 }
 
 // negotiate applies the options of the peer's SYN (RFC 9293 §3.7.1,
@@ -238,7 +248,7 @@ func (c *Conn) inputSync(now time.Duration, seg *Segment) {
 			c.rtt.sample(now - c.rttAt)
 		}
 		c.rttTiming = false
-		c.rtoAt, c.retries, c.backoff = 0, 0, 0
+		c.synDone()
 		c.established(now)
 	}
 	// RFC 5961 §5.2: acceptable when (SND.UNA - MAX.SND.WND) <= SEG.ACK <=

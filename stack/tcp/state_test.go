@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // Tests of the RFC 9293 §3.3.2 state diagram, one per transition.
@@ -286,4 +287,18 @@ func TestClosedRecvSegmentSendsRst(t *testing.T) {
 	h.Out(Segment{Seq: 0, Ack: 101, Flags: RST | ACK})
 	h.In(Segment{Seq: 100, Flags: RST})
 	h.NoOut()
+}
+
+func TestSynRetransmittedRTOThreeSeconds(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.c.Connect(h.now)
+	h.flush()
+	h.Next()
+	h.AdvanceToDeadline()
+	h.Next() // the SYN again
+	h.In(Segment{Seq: peerISS, Ack: h.iss() + 1, Flags: SYN | ACK, Window: 65535, Options: Options{MSS: 1000, WScale: -1}})
+	h.Next()
+	if rto := h.c.Info(h.now).RTO; rto != 3*time.Second {
+		t.Fatalf("RTO %v after a retransmitted SYN, want 3s (RFC 6298 §5.7)", rto)
+	}
 }
