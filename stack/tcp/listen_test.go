@@ -158,3 +158,17 @@ func TestListenAcceptQueueFullDropsAck(t *testing.T) {
 		t.Fatal("second not established after Accepted")
 	}
 }
+
+func TestListenerCloseResetsHalfOpen(t *testing.T) {
+	h := newLHarness(t, testConfig(), 4)
+	h.In(peer(0), Segment{Seq: peerISS, Flags: SYN, Window: 65535})
+	sa := h.Next()
+	var out []Segment
+	h.l.Close(func(_ netip.AddrPort, s *Segment) { out = append(out, copySeg(s)) })
+	if len(out) != 1 || out[0].Flags != RST || out[0].Seq != sa.Seq+1 {
+		t.Fatalf("on close: %v", out)
+	}
+	if h.l.SynQueueLen() != 0 || h.l.NextDeadline() != 0 {
+		t.Fatal("state left after Close")
+	}
+}

@@ -246,6 +246,7 @@ func TestPipeTransferLossy(t *testing.T) {
 		opts bool
 	}{
 		{"1pct-options", 0.01, 7, true},
+		{"2pct-options-4MiB", 0.02, 10, true},
 		{"5pct-options", 0.05, 8, true},
 		{"5pct-plain", 0.05, 9, false},
 	} {
@@ -256,7 +257,11 @@ func TestPipeTransferLossy(t *testing.T) {
 			}
 			p := newPipe(t, cfg, cfg, tc.seed, tc.loss)
 			p.jitter = 2 * time.Millisecond
-			p.transfer(1<<20, 256<<10, 60*time.Minute)
+			n := 1 << 20
+			if tc.seed == 10 {
+				n = 4 << 20
+			}
+			p.transfer(n, 256<<10, 60*time.Minute)
 			ia := p.a.Info(p.now)
 			if p.lost > 0 && ia.TotalRetrans == 0 && p.b.Info(p.now).TotalRetrans == 0 {
 				t.Fatal("loss but no retransmissions")
