@@ -144,5 +144,23 @@ func infoGroups(c *tcp.Info) []infoGroup {
 			row("zero_window", "Zero-window probes", u(c.ZeroWindowProbes)),
 			row("dsack_dups", "D-SACK dups / reorder seen", u(c.DSACKDups)+" / "+u(c.ReordSeen)),
 		}},
+		{"Time", timeRows(c, row)},
 	}
+}
+
+// timeRows: how long since data moved, what limited sending, and the time
+// spent in each state the connection has been in.
+func timeRows(c *tcp.Info, row func(key, label, value string) infoRow) []infoRow {
+	rows := []infoRow{
+		row("last_data", "Since data sent / received / ACK", fmtDur(c.LastDataSent)+" / "+fmtDur(c.LastDataRecv)+" / "+fmtDur(c.LastAckRecv)),
+		row("limited", "Busy / receive-window-limited / send-buffer-limited", fmtDur(c.BusyTime)+" / "+fmtDur(c.RwndLimited)+" / "+fmtDur(c.SndBufLimited)),
+	}
+	for st := tcp.Closed; st < tcp.NumStates; st++ {
+		if d := c.TimeInState[st]; d > 0 {
+			r := row("time_in_state", "In "+st.String(), fmtDur(d))
+			r.Key = "time_in_" + st.String()
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }

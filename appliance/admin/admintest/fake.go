@@ -174,6 +174,9 @@ func (f *Fake) Connections() []tcp.Info {
 			st = tcp.TimeWait
 		}
 		sent := uint64(age.Seconds() * 5e6)
+		var inState [tcp.NumStates]time.Duration
+		inState[tcp.SynReceived] = 20 * time.Millisecond
+		inState[st] = age
 		out = append(out, tcp.Info{
 			ID: c.id, State: st, Local: netip.AddrPortFrom(local, 50000), Remote: c.remote,
 			Listener: "framed_echo", Congestion: c.cc, CAState: "open",
@@ -185,7 +188,9 @@ func (f *Fake) Connections() []tcp.Info {
 			Cwnd: cwnd, Ssthresh: ss, DeliveryRate: uint64(float64(cwnd) / 0.02), Reordering: 3,
 			Unacked: cwnd / 2 / mss, SndBuf: 4 << 20, RcvBuf: 6 << 20, RcvSpace: 131072,
 			BytesSent: sent, BytesAcked: sent, BytesReceived: sent, SegsIn: sent / mss, SegsOut: sent / mss,
-			TotalRetrans: uint64(age / (3 * time.Second)), Age: age,
+			TotalRetrans: uint64(age / (3 * time.Second)), Age: age, TimeInState: inState,
+			LastDataSent: 3 * time.Millisecond, LastDataRecv: 2 * time.Millisecond, LastAckRecv: time.Millisecond,
+			BusyTime: age, RwndLimited: age / 10,
 		})
 	}
 	return out
