@@ -67,6 +67,7 @@ func (c *Conn) inputSynSent(now time.Duration, seg *Segment) {
 	}
 	c.irs = seg.Seq
 	c.rcvNxt = seg.Seq.Add(1)
+	c.rcvAdvEdge = c.rcvNxt // until our SYN,ACK advertises a window
 	c.negotiate(now, seg)
 	c.lastRecvAt = now
 	if !ackOK {

@@ -144,6 +144,7 @@ func (l *Listener) newPassive(now time.Duration, remote netip.AddrPort, seg *Seg
 	c.iss = ISN(&l.key, l.local, remote, now)
 	c.initSend()
 	c.irs, c.rcvNxt = seg.Seq, seg.Seq.Add(1)
+	c.rcvAdvEdge = c.rcvNxt // until the SYN,ACK advertises a window
 	c.offerWS = l.cfg.WindowScaling
 	c.negotiate(now, seg)
 	c.sndWnd = int(seg.Window) // RFC 7323 §2.2: a SYN's window is not scaled
