@@ -120,6 +120,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, pc net.PacketConn) 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var seq uint64
 		// The acceptor ends when the current listener fails without a
 		// replacement, which a cancel guarantees.
 		for {
@@ -141,6 +142,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, pc net.PacketConn) 
 				accErr <- err
 				return
 			}
+			seq++
+			c = &seqConn{Conn: c, seq: seq}
 			select {
 			case acc <- c:
 			case <-ctx.Done():
@@ -254,4 +257,38 @@ func (s *Server) unregister(sess *session) {
 		delete(s.pending, sess.cookie)
 	}
 	s.mu.Unlock()
+}
+
+// seqConn numbers connections in accept order. The kernel accepts in the
+// order handshakes complete, which is the order an iperf3 client opens its
+// streams (one connect after another); the per-connection goroutines that
+// read cookies may finish in any order, so a test sorts its streams by
+// this number before assigning ids and directions.
+type seqConn struct {
+	net.Conn
+	seq uint64
+}
+
+// Raw returns the accepted connection (for the kernel hooks).
+func (c *seqConn) Raw() net.Conn { return c.Conn }
+
+// SetLinger lets svc.Reset send a reset through the wrapper.
+func (c *seqConn) SetLinger(sec int) error {
+	if l, ok := c.Conn.(interface{ SetLinger(int) error }); ok {
+		return l.SetLinger(sec)
+	}
+	return nil
+}
+
+func acceptSeq(c net.Conn) uint64 {
+	for {
+		switch v := c.(type) {
+		case *seqConn:
+			return v.seq
+		case interface{ Raw() net.Conn }:
+			c = v.Raw()
+		default:
+			return 0
+		}
+	}
 }

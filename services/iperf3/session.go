@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"sort"
 	"sync"
 	"time"
 
@@ -193,8 +194,9 @@ func (ss *session) run(ctx context.Context) {
 		var st *stream
 		select {
 		case c := <-ss.tcpIn:
-			st = &stream{conn: c}
+			st = &stream{conn: c, seq: acceptSeq(c)}
 		case st = <-ss.udpIn:
+			st.seq = uint64(len(ss.streams)) // the mux hands them over in order
 		case m := <-msgs:
 			ss.ctrlEnded(m)
 			return
@@ -206,17 +208,21 @@ func (ss *session) run(ctx context.Context) {
 			ss.state(ServerTerminate)
 			return
 		}
-		// iperf_add_stream numbers streams 1, 3, 4, 5, ...
-		st.id = 1
-		if len(ss.streams) > 0 {
-			st.id = len(ss.streams) + 2
-		}
-		st.sender = len(ss.streams) >= toServer
 		st.sess = ss
+		ss.streams = append(ss.streams, st)
+	}
+	// In the client's order: iperf_add_stream numbers streams 1, 3, 4,
+	// 5, ... and the first toServer carry data to us.
+	sort.Slice(ss.streams, func(i, j int) bool { return ss.streams[i].seq < ss.streams[j].seq })
+	for i, st := range ss.streams {
+		st.id = 1
+		if i > 0 {
+			st.id = i + 2
+		}
+		st.sender = i >= toServer
 		if st.conn != nil && !ss.tune(st) {
 			return
 		}
-		ss.streams = append(ss.streams, st)
 	}
 	restore()
 

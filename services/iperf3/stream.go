@@ -14,7 +14,8 @@ import (
 // stream is one data stream of a test: a TCP connection or a UDP peer.
 type stream struct {
 	id     int
-	sender bool // the server sends on it
+	seq    uint64 // accept order
+	sender bool   // the server sends on it
 	sess   *session
 	conn   *svc.Conn // TCP
 	peer   net.Addr  // UDP
