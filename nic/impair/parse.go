@@ -121,7 +121,7 @@ func ParseDirection(s string) (Direction, error) {
 			continue
 		}
 		seen[k] = true
-		if err := d.set(k, v); err != nil {
+		if err := d.Set(k, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k, err))
 		}
 	}
@@ -136,7 +136,10 @@ func ParseDirection(s string) (Direction, error) {
 	return d, nil
 }
 
-func (d *Direction) set(k, v string) error {
+// Set sets the field named by key (a key of ParseDirection) from its text
+// form. It checks the value's syntax and range, not the whole Direction:
+// call Validate when done.
+func (d *Direction) Set(k, v string) error {
 	var err error
 	switch k {
 	case "loss":
