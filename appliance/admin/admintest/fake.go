@@ -122,14 +122,17 @@ func congestionOf(c *config.Config, profile string) string {
 func (f *Fake) update(now time.Time) {
 	c := f.Store.Get()
 	cc := congestionOf(&c, c.Services.FramedEcho.Profile)
-	due := int(now.Sub(f.start)/ConnEvery) + 1
-	for len(f.conns) == 0 || int(f.conns[len(f.conns)-1].id) < due {
-		id := uint64(1)
-		if n := len(f.conns); n > 0 {
-			id = f.conns[n-1].id + 1
-		}
-		f.conns = append(f.conns, fakeConn{id: id, opened: now, cc: cc,
-			remote: netip.AddrPortFrom(netip.MustParseAddr("198.18.0.1"), uint16(40000+id))})
+	due := uint64(now.Sub(f.start)/ConnEvery) + 1
+	next := uint64(1)
+	if n := len(f.conns); n > 0 {
+		next = f.conns[n-1].id + 1
+	}
+	if due >= keepConns && next < due-keepConns+1 {
+		next = due - keepConns + 1 // long unobserved: skip the ones already gone
+	}
+	for id := next; id <= due; id++ {
+		f.conns = append(f.conns, fakeConn{id: id, opened: f.start.Add(time.Duration(id-1) * ConnEvery), cc: cc,
+			remote: netip.AddrPortFrom(netip.MustParseAddr("198.18.0.1"), uint16(40000+id%20000))})
 		f.Log.Info("accepted", "service", "framed_echo", "id", id, "cc", cc)
 	}
 	if len(f.conns) > keepConns {
