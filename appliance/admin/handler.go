@@ -81,6 +81,20 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("POST /api/captures/{id}/stop", h.postCaptureStop)
 	h.mux.HandleFunc("GET /captures/{id}/pcap", h.getPcap)
 	h.mux.HandleFunc("GET /metrics", h.metrics)
+	h.mux.HandleFunc("GET /api/{$}", func(w http.ResponseWriter, r *http.Request) {
+		h.json(w, r, map[string]any{
+			"pages": []string{"/api/overview", "/api/connections", "/api/connections/{id}", "/api/services",
+				"/api/tuning", "/api/captures", "/api/logs"},
+			"changes": map[string]string{
+				"POST /api/tuning":             `{"set": {"<field path>": "<value>"}} with header X-XSRF-Token`,
+				"POST /api/captures":           "form filter, max_bytes, max_duration with header X-XSRF-Token",
+				"POST /api/captures/{id}/stop": "with header X-XSRF-Token",
+				"GET /captures/{id}/pcap":      "download",
+			},
+			"xsrf":    "every response carries X-XSRF-Token for its session cookie (tcpbox_session); send both back",
+			"metrics": "/metrics (Prometheus text format 0.0.4)",
+		}, http.StatusOK)
+	})
 }
 
 func (h *Handler) page(path, name string, f pageFunc) {

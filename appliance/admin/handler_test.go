@@ -118,6 +118,9 @@ func TestPagesAndJSONTwins(t *testing.T) {
 	if want := len(config.Fields(&c)); n != want {
 		t.Errorf("tuning twin has %d fields, config has %d", n, want)
 	}
+	if r := e.do("GET", "/api/", nil); r.code != 200 || !strings.Contains(r.body, "/api/tuning") {
+		t.Errorf("api index: %d", r.code)
+	}
 	if r := e.do("GET", "/connections/999", nil); r.code != 404 {
 		t.Errorf("missing connection: %d", r.code)
 	}
