@@ -218,3 +218,20 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatalf("file after concurrent changes: %v %q", err, warn)
 	}
 }
+
+func TestGokrazyPassword(t *testing.T) {
+	root := t.TempDir()
+	if _, ok, err := admin.GokrazyPassword(root); ok || err != nil {
+		t.Fatalf("no password file: ok %v err %v", ok, err)
+	}
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.MkdirAll(filepath.Join(root, "perm"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc", "gokr-pw.txt"), []byte("from-etc\n"), 0o400)
+	if pw, ok, err := admin.GokrazyPassword(root); pw != "from-etc" || !ok || err != nil {
+		t.Fatalf("etc: %q %v %v", pw, ok, err)
+	}
+	os.WriteFile(filepath.Join(root, "perm", "gokr-pw.txt"), []byte("from-perm"), 0o400)
+	if pw, _, _ := admin.GokrazyPassword(root); pw != "from-perm" {
+		t.Fatalf("perm should win: %q", pw)
+	}
+}

@@ -60,3 +60,31 @@ func LoadOrCreatePassword(dir string) (pw string, created bool, err error) {
 	}
 	return pw, true, nil
 }
+
+// GokrazyPassword returns the password gokrazy's own web page uses (user
+// "gokrazy"), so one password opens both pages on the device. Like gokrazy
+// it looks in /perm, then /etc, then / for gokr-pw.txt, and treats an
+// image without /etc/gokr-pw.txt as built without a password (ok false:
+// fall back to LoadOrCreatePassword). root prefixes every path ("" on the
+// device; a test directory in tests).
+func GokrazyPassword(root string) (pw string, ok bool, err error) {
+	const name = "gokr-pw.txt"
+	if _, err := os.Stat(filepath.Join(root, "/etc", name)); errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	for _, dir := range []string{"/perm", "/etc", "/"} {
+		data, err := os.ReadFile(filepath.Join(root, dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", false, err
+		}
+		pw = strings.TrimSpace(string(data))
+		if pw == "" {
+			return "", false, fmt.Errorf("admin: %s is empty", filepath.Join(dir, name))
+		}
+		return pw, true, nil
+	}
+	return "", false, nil
+}
