@@ -15,7 +15,8 @@ import (
 //
 // Every request needs HTTP basic auth (RFC 7617). The password is
 // compared in constant time, after hashing both sides so that not even
-// the length leaks.
+// the length leaks. Wrong passwords are throttled per client address
+// (throttle.go).
 //
 // A change is only ever a POST, and it must carry the XSRF token of the
 // browser's session, in the form field "xsrf" or the header
@@ -81,10 +82,16 @@ func (h *Handler) guard(next http.Handler) http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 		user, pw, ok := r.BasicAuth()
+		if ok && !h.throttle.allowed(r.RemoteAddr, h.d.Now()) {
+			w.Header().Set("Retry-After", "6")
+			http.Error(w, "429 too many failed logins from your address; wait a few seconds", http.StatusTooManyRequests)
+			return
+		}
 		if !ok || !h.checkCredentials(user, pw) {
 			if ok {
 				h.logf("admin: refused login", "remote", r.RemoteAddr) // never the password
 				h.failedLogins.Add(1)
+				h.throttle.failed(r.RemoteAddr, h.d.Now())
 			}
 			w.Header().Set("WWW-Authenticate", realm)
 			http.Error(w, "401 unauthorized: this page needs the admin password", http.StatusUnauthorized)

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -29,8 +30,9 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
+	console := io.Discard // os.Stderr on the device
 	if created {
-		fmt.Fprintln(os.Stderr, "admin password (shown once):", pw)
+		fmt.Fprintln(console, "admin password (shown once):", pw)
 	}
 	captures := admin.NewCapturer(admin.CapturerOptions{})
 	// link = pcap.WrapSink(link, captures, nil)

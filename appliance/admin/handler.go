@@ -34,6 +34,7 @@ type Handler struct {
 	rateMu sync.Mutex
 	prev   sample // last counter sample, for rates
 
+	throttle     loginThrottle
 	failedLogins atomic.Uint64
 	xsrfRefused  atomic.Uint64
 }

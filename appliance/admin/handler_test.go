@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -30,6 +31,7 @@ func TestUnauthorized(t *testing.T) {
 	for _, p := range pages {
 		paths = append(paths, p.path, p.api)
 	}
+	n := 0
 	for _, p := range paths {
 		for _, auth := range []func(*http.Request){
 			func(r *http.Request) { r.Header.Del("Authorization") },
@@ -37,7 +39,9 @@ func TestUnauthorized(t *testing.T) {
 			func(r *http.Request) { r.SetBasicAuth("root", testPassword) },
 			func(r *http.Request) { r.SetBasicAuth(testUser, "") },
 		} {
-			r := e.do("GET", p, nil, auth)
+			n++ // a fresh client address each time, below the login throttle
+			addr := fmt.Sprintf("198.18.%d.%d:1234", n/250, n%250+1)
+			r := e.do("GET", p, nil, auth, func(r *http.Request) { r.RemoteAddr = addr })
 			if r.code != http.StatusUnauthorized || !strings.HasPrefix(r.hdr.Get("WWW-Authenticate"), "Basic ") {
 				t.Errorf("%s: %d %q", p, r.code, r.hdr.Get("WWW-Authenticate"))
 			}

@@ -235,3 +235,28 @@ func TestGokrazyPassword(t *testing.T) {
 		t.Fatalf("perm should win: %q", pw)
 	}
 }
+
+func TestLoginThrottle(t *testing.T) {
+	e := newEnv(t)
+	from := func(addr, pw string) func(*http.Request) {
+		return func(r *http.Request) { r.RemoteAddr = addr; r.SetBasicAuth(testUser, pw) }
+	}
+	for i := range 10 {
+		if r := e.do("GET", "/", nil, from("198.18.0.66:1000", "guess")); r.code != 401 {
+			t.Fatalf("guess %d: %d", i, r.code)
+		}
+	}
+	// Over budget: refused before the password is checked, even the right one.
+	if r := e.do("GET", "/", nil, from("198.18.0.66:1001", testPassword)); r.code != 429 {
+		t.Fatalf("11th try: %d", r.code)
+	}
+	// Another address is not affected.
+	if r := e.do("GET", "/", nil, from("198.18.0.67:1000", testPassword)); r.code != 200 {
+		t.Fatalf("other client: %d", r.code)
+	}
+	// The budget refills: one try per 6 s.
+	e.clock.Advance(6 * time.Second)
+	if r := e.do("GET", "/", nil, from("198.18.0.66:1002", testPassword)); r.code != 200 {
+		t.Fatalf("after waiting: %d", r.code)
+	}
+}
