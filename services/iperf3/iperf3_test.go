@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,7 +82,11 @@ func runClient(t *testing.T, port int, args ...string) *clientJSON {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	all := append([]string{"-c", "127.0.0.1", "-p", strconv.Itoa(port), "-t", "2", "-J"}, args...)
+	all := []string{"-c", "127.0.0.1", "-p", strconv.Itoa(port), "-J"}
+	if !slices.Contains(args, "-n") { // one end condition only
+		all = append(all, "-t", "2")
+	}
+	all = append(all, args...)
 	out, err := exec.CommandContext(ctx, "iperf3", all...).Output()
 	var r clientJSON
 	if jerr := json.Unmarshal(out, &r); jerr != nil {
@@ -114,6 +119,8 @@ func TestIperf3Client(t *testing.T) {
 		{"reno", []string{"-C", "reno"}},
 		{"cubic", []string{"-C", "cubic"}},
 		{"options", []string{"-w", "256K", "-M", "1200", "-N", "--get-server-output"}},
+		{"omit", []string{"-O", "1", "-R"}},
+		{"bytes", []string{"-n", "200M"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runClient(t, port, tc.args...)
@@ -137,8 +144,8 @@ func TestIperf3Client(t *testing.T) {
 			t.Logf("%s: sent %.0f received %.0f bytes", tc.name, sent, recv)
 		})
 	}
-	if got := s.Tests.Load(); got != 7 {
-		t.Fatalf("Tests = %d, want 7; errors %v", got, s.Stats.Snapshot().Errors)
+	if got := s.Tests.Load(); got != 9 {
+		t.Fatalf("Tests = %d, want 9; errors %v", got, s.Stats.Snapshot().Errors)
 	}
 }
 
