@@ -1,0 +1,59 @@
+package fileproto
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/store"
+)
+
+// put and get across a veth between two network namespaces.
+func TestPutGetAcrossVeth(t *testing.T) {
+	testbed.Require(t)
+	srv, cli := testbed.NewNS(t, "fsrv"), testbed.NewNS(t, "fcli")
+	testbed.Veth(t, srv, "eth0", cli, "eth0", 1500)
+	srv.MustRun(t, "ip", "addr", "add", "198.18.0.2/24", "dev", "eth0")
+	cli.MustRun(t, "ip", "addr", "add", "198.18.0.1/24", "dev", "eth0")
+	st, err := store.Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ln net.Listener
+	if err := srv.Do(func() (err error) { ln, err = net.Listen("tcp4", "198.18.0.2:50001"); return }); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Store: st}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	src, data := randomFile(t, 64<<20)
+	dst := filepath.Join(t.TempDir(), "back.bin")
+	var out, errb bytes.Buffer
+	// The commands dial from the client namespace (Do runs them on a
+	// thread switched into it).
+	if err := cli.Do(func() error {
+		if c := PutMain([]string{src, "198.18.0.2"}, &out, &errb); c != 0 {
+			t.Errorf("put: %s", errb.String())
+		}
+		if c := GetMain([]string{"-o", dst, "src.bin", "198.18.0.2"}, &out, &errb); c != 0 {
+			t.Errorf("get: %s", errb.String())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(dst)
+	if sum(got) != sum(data) || strings.Count(out.String(), sum(data)) != 2 {
+		t.Fatalf("round trip differs:\n%s", out.String())
+	}
+	t.Log(strings.TrimSpace(out.String()))
+}
