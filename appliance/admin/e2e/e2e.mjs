@@ -55,6 +55,11 @@ try {
   await page.waitForSelector('h1');
   check((await page.textContent('h1')) === 'Overview', 'logged in: overview');
   await shot('overview');
+  await page.check('#autorefresh');
+  const up = await page.textContent('#uptime');
+  await page.waitForFunction((u) => document.getElementById('uptime').textContent !== u, up, { timeout: 15000 });
+  check(true, 'overview refreshes itself when asked');
+  await page.uncheck('#autorefresh');
 
   // A change without the XSRF token is refused (403), from the logged-in browser.
   const forged = await page.evaluate(async () => {

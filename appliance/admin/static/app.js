@@ -15,6 +15,26 @@
       });
     });
   }
+  // Auto-refresh (opt-in, remembered per browser): re-fetch the page and
+  // replace its main part every 2 s, so counters and rates move.
+  var auto = document.getElementById('autorefresh');
+  if (auto) {
+    var key = 'tcpbox-autorefresh-' + document.body.getAttribute('data-page');
+    auto.checked = localStorage.getItem(key) === '1';
+    auto.addEventListener('change', function () { localStorage.setItem(key, auto.checked ? '1' : '0'); });
+    setInterval(function () {
+      if (!auto.checked) return;
+      fetch(location.href, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          var from = doc.getElementById('content'), to = document.getElementById('content');
+          if (from && to) to.innerHTML = from.innerHTML;
+        })
+        .catch(function () {});
+    }, 2000);
+  }
   var live = document.getElementById('live');
   if (!live) return;
   var api = live.getAttribute('data-api');
