@@ -48,7 +48,8 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	size, sum, err := u.Commit()
 	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "commit", err)
+		// Most likely the name is a directory.
+		s.fail(w, http.StatusConflict, "commit", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

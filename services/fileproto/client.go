@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/tcpbox/tcpbox/services/frame"
 	"github.com/tcpbox/tcpbox/services/store"
@@ -121,6 +122,15 @@ func (c *Client) Put(name string, src io.ReaderAt, size int64, resume bool, prog
 		return nil, err
 	}
 	if err := c.sendData(io.NewSectionReader(src, from, size-from), h, from, size, progress); err != nil {
+		// The server may have refused mid-way (quota, size) and closed:
+		// its answer says why better than our write error.
+		c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, rerr := c.response(); rerr != nil {
+			var pe *ProtoError
+			if errors.As(rerr, &pe) {
+				return nil, pe
+			}
+		}
 		return nil, err
 	}
 	if err := writeHeader(c.c, &Trailer{SHA256: hex.EncodeToString(h.Sum(nil))}); err != nil {

@@ -397,3 +397,38 @@ func FuzzServer(f *testing.F) {
 		}
 	})
 }
+
+// The store fills up during an upload: the client reports the server's
+// reason (quota), not a broken pipe, and counts it once.
+func TestQuotaMidUpload(t *testing.T) {
+	f := start(t, 6<<20)
+	c, err := Dial(context.Background(), f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	other, err := Dial(context.Background(), f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	// A resumable upload takes quota as it goes; after its first frame
+	// another client fills the store.
+	data := bytes.Repeat([]byte("q"), 4<<20)
+	filled := false
+	_, err = c.Put("a", bytes.NewReader(data), int64(len(data)), true, func(done, _ int64) {
+		if !filled {
+			filled = true
+			if _, err := other.Put("b", bytes.NewReader(data), int64(len(data)), false, nil); err != nil {
+				t.Errorf("filling put: %v", err)
+			}
+		}
+	})
+	var pe *ProtoError
+	if !errors.As(err, &pe) || pe.Code != CodeQuota {
+		t.Fatalf("Put = %v, want a quota refusal", err)
+	}
+	if f.s.Stats.Snapshot().Errors[CodeQuota] != 1 {
+		t.Fatalf("errors %v", f.s.Stats.Snapshot().Errors)
+	}
+}

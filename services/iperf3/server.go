@@ -153,7 +153,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, pc net.PacketConn) 
 	}()
 
 	// Admission and connection goroutines, tracked so Serve can wait.
+	// The server keeps its own clocks (SetupTimeout, MaxDuration): an idle
+	// timeout would end a control connection that is quiet for the
+	// length of a test.
 	lim := s.limits()
+	lim.IdleTimeout = 0
 	err := svc.Serve(ctx, &chanListener{acc: acc, errc: accErr, addr: ln.Addr(), done: ctx.Done()}, lim, &s.Stats, func(cctx context.Context, c *svc.Conn) {
 		s.handle(cctx, c)
 	})
