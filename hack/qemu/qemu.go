@@ -185,6 +185,11 @@ func Start(o Options) (*VM, error) {
 	if err != nil {
 		return nil, err
 	}
+	vm, err := startCmd(o.Serial, bin, args...)
+	return vm, err
+}
+
+func startCmd(serial io.Writer, bin string, args ...string) (*VM, error) {
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -196,7 +201,7 @@ func Start(o Options) (*VM, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
 	}
-	go vm.read(out, o.Serial) // ends when QEMU exits and closes the pipe
+	go vm.read(out, serial) // ends when QEMU exits and closes the pipe
 	return vm, nil
 }
 

@@ -70,3 +70,21 @@ func TestFlagValue(t *testing.T) {
 		t.Errorf("positional words taken as a flag: %q", v)
 	}
 }
+
+func FuzzParseFlags(f *testing.F) {
+	for _, s := range []string{"-iface\neth1\n", "# c\n\n-x=1\n", "\r\n\r\n", strings.Repeat("a", 70000)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		args, err := parseFlags(b)
+		if err != nil {
+			return
+		}
+		for _, a := range args {
+			if a == "" || strings.HasPrefix(a, "#") || strings.ContainsAny(a, "\n") {
+				t.Fatalf("argument %q from %q", a, b)
+			}
+			flagValue(args, a)
+		}
+	})
+}

@@ -106,3 +106,19 @@ func TestRejects(t *testing.T) {
 type discard struct{}
 
 func (discard) WriteAt(p []byte, off int64) (int, error) { return len(p), nil }
+
+func FuzzParseGUID(f *testing.F) {
+	for _, s := range []string{"C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "60c24cc1-f3f9-427a-8199-12345678ab00", "", "----", "C12A7328-F81F-11D2-BA4B-00A0C93EC93"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := ParseGUID(s)
+		if err != nil {
+			return
+		}
+		// A parsed GUID prints as the same text, up to case.
+		if !strings.EqualFold(g.String(), s) {
+			t.Fatalf("%q parsed and printed as %q", s, g)
+		}
+	})
+}

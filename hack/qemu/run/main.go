@@ -51,7 +51,7 @@ func main() {
 		kernel  = flag.Bool("kernel", false, "amd64: boot with -kernel instead of UEFI")
 		cpus    = flag.Int("smp", 1, "virtual CPUs")
 		mgmt    = flag.String("mgmt", "tcp:8080:80", "management forwards proto:hostport:guestport,...")
-		test    = flag.String("test", "tcp:10007:7,udp:10007:7,tcp:10009:9,tcp:10019:19,tcp:15000:50000,tcp:15201:5201,udp:15201:5201,tcp:18081:8081", "test NIC (tcpbox) forwards proto:hostport:guestport,...")
+		test    = flag.String("test", "tcp:10007:7,udp:10007:7,tcp:10009:9,tcp:10019:19,tcp:15000:50000,tcp:15001:50001,tcp:10080:80,tcp:15201:5201,udp:15201:5201", "test NIC (tcpbox) forwards proto:hostport:guestport,...")
 		timeout = flag.Duration("ready-timeout", 5*time.Minute, "how long to wait for tcpbox: ready before saying so")
 	)
 	flag.Parse()

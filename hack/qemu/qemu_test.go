@@ -1,0 +1,69 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestArgs(t *testing.T) {
+	if _, err := os.Stat(OVMFVars); err != nil {
+		t.Skip("no OVMF")
+	}
+	bin, args, err := Args(Options{Target: "amd64", Image: "x.img", Dir: t.TempDir(),
+		MgmtForwards: []Forward{{"tcp", 8080, 80}}, TestForwards: []Forward{{"udp", 10007, 7}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := bin + " " + strings.Join(args, " ")
+	for _, want := range []string{
+		"qemu-system-x86_64", "-smp 1", "if=pflash", "file=x.img,format=raw,if=virtio",
+		"user,id=mgmt,net=198.18.2.0/24,host=198.18.2.2,dhcpstart=198.18.2.15,hostfwd=tcp:127.0.0.1:8080-198.18.2.15:80",
+		"user,id=test,net=198.18.3.0/24,host=198.18.3.2,dhcpstart=198.18.3.15,hostfwd=udp:127.0.0.1:10007-198.18.3.15:7",
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("command line lacks %q:\n%s", want, line)
+		}
+	}
+	// Every IPv4 address on the command line is in 198.18.0.0/15 or loopback.
+	for _, a := range regexp.MustCompile(`\d+\.\d+\.\d+\.\d+`).FindAllString(line, -1) {
+		if !strings.HasPrefix(a, "198.18.") && !strings.HasPrefix(a, "198.19.") && a != "127.0.0.1" {
+			t.Errorf("address %s outside 198.18.0.0/15", a)
+		}
+	}
+	bin, args, _ = Args(Options{Target: "arm64", Image: "y.img", Kernel: "/k", Append: "root=x", TestTap: "tap0", NetNS: "ns1"})
+	line = bin + " " + strings.Join(args, " ")
+	for _, want := range []string{"ip netns exec ns1 qemu-system-aarch64", "-machine virt", "-kernel /k -append root=x", "tap,id=test,ifname=tap0,script=no,downscript=no"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("command line lacks %q:\n%s", want, line)
+		}
+	}
+	if _, _, err := Args(Options{Target: "arm64", Image: "y.img"}); err == nil {
+		t.Error("arm64 without -kernel accepted")
+	}
+}
+
+// TestWaitFor drives the console scanner with a shell standing in for
+// QEMU's serial output.
+func TestWaitFor(t *testing.T) {
+	vm, err := startCmd(nil, "/bin/sh", "-c", "echo booting; echo 'tcpbox: ready 198.18.3.15 on eth1'; exec sleep 30")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer vm.Stop()
+	line, err := vm.WaitFor(context.Background(), 0, regexp.MustCompile(`^tcpbox: ready`), 20*time.Second)
+	if err != nil || line != "tcpbox: ready 198.18.3.15 on eth1" {
+		t.Fatalf("WaitFor: %q, %v", line, err)
+	}
+	if _, err := vm.WaitFor(context.Background(), vm.Mark(), regexp.MustCompile(`never`), 100*time.Millisecond); err == nil {
+		t.Fatal("WaitFor matched a line that never came")
+	}
+	vm2, _ := startCmd(nil, "/bin/sh", "-c", "echo 'Kernel panic - not syncing: x'; exec sleep 30")
+	defer vm2.Stop()
+	if _, err := vm2.WaitFor(context.Background(), 0, regexp.MustCompile(`ready`), 20*time.Second); err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("panic not reported: %v", err)
+	}
+}
