@@ -10,7 +10,7 @@ import (
 // a small echo exchange (both rings grown to their minimum), the figure
 // the 10,000-connection test multiplies.
 func BenchmarkIdleConnMemory(b *testing.B) {
-	const n = 1000
+	const n = 200
 	cfg := DefaultConfig()
 	var ms runtime.MemStats
 	for i := 0; i < b.N; i++ {

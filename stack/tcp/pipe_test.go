@@ -291,3 +291,27 @@ func TestPipeManySeeds(t *testing.T) {
 		p.transfer(192<<10, 96<<10, 2*time.Hour)
 	}
 }
+
+// Both ends close at the same moment with nothing to send: the FINs
+// cross, both go through CLOSING to TIME-WAIT (RFC 9293 §3.6, figure 13).
+func TestPipeSimultaneousClose(t *testing.T) {
+	cfg := testConfig()
+	p := newPipe(t, cfg, cfg, 4, 0)
+	for i := 0; p.b == nil || p.a.State() != Established || p.b.State() != Established; i++ {
+		if i > 100 {
+			t.Fatal("no connection")
+		}
+		p.step()
+	}
+	p.a.Close()
+	p.b.Close()
+	sawClosing := [2]bool{}
+	for i := 0; i < 100 && !(p.a.State() == TimeWait && p.b.State() == TimeWait); i++ {
+		p.step()
+		sawClosing[0] = sawClosing[0] || p.a.State() == Closing
+		sawClosing[1] = sawClosing[1] || p.b.State() == Closing
+	}
+	if p.a.State() != TimeWait || p.b.State() != TimeWait || !sawClosing[0] || !sawClosing[1] {
+		t.Fatalf("a %v b %v, CLOSING seen %v", p.a.State(), p.b.State(), sawClosing)
+	}
+}
