@@ -87,7 +87,7 @@ func (cs Changes) Services(next *Config) []string {
 			if parts[0] == "profiles" {
 				prof = parts[1]
 			}
-			for name, s := range next.serviceMap() {
+			for name, s := range next.ServiceMap() {
 				if s.Profile == prof {
 					add(name)
 				}
@@ -98,8 +98,9 @@ func (cs Changes) Services(next *Config) []string {
 	return out
 }
 
-// serviceMap names each service's common settings.
-func (c *Config) serviceMap() map[string]*Service {
+// ServiceMap names each service's common settings, by their names in the
+// file (tcp_echo, framed_echo, ...).
+func (c *Config) ServiceMap() map[string]*Service {
 	s := &c.Services
 	return map[string]*Service{
 		"tcp_echo": &s.TCPEcho, "udp_echo": &s.UDPEcho, "discard": &s.Discard, "chargen": &s.Chargen,

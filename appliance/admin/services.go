@@ -7,8 +7,9 @@ import (
 )
 
 type servicesData struct {
-	Services []ServiceInfo   `json:"services"`
-	Config   config.Services `json:"config"`
+	Services []ServiceInfo              `json:"services"`
+	Config   config.Services            `json:"config"`
+	Limits   map[string]*config.Service `json:"-"`
 }
 
 func (h *Handler) services(r *http.Request) (string, any, int) {
@@ -17,7 +18,9 @@ func (h *Handler) services(r *http.Request) (string, any, int) {
 		d.Services = h.d.Services()
 	}
 	if h.d.Config != nil {
-		d.Config = h.d.Config.Get().Services
+		c := h.d.Config.Get()
+		d.Config = c.Services
+		d.Limits = c.ServiceMap()
 	}
 	return "Listeners and services", d, 0
 }
