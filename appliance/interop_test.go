@@ -128,7 +128,7 @@ func runTCPBox(t *testing.T, p *testbed.Pair, cfg Config) (stop func()) {
 		var l nic.Link
 		err := p.DUT.Do(func() error {
 			var err error
-			l, err = openRawLink(iface, mac)
+			l, err = OpenAFPacket(iface, mac)
 			return err
 		})
 		return l, err
