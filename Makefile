@@ -4,7 +4,7 @@
 GO      ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all build test test-race fuzz bench run vet
+.PHONY: all build test test-race fuzz bench run vet metricscheck
 
 all: build
 
@@ -18,6 +18,13 @@ vet:
 # that lacks root or a tool fails instead of skipping.
 test: vet
 	$(GO) test -count=1 -timeout 28m ./...
+	$(MAKE) metricscheck
+
+# /metrics parsed by Prometheus's own text-format parser, in a separate
+# module so the product never depends on Prometheus libraries.
+metricscheck:
+	$(GO) test -count=1 -run TestMetrics ./appliance/admin
+	cd hack/metricscheck && $(GO) test -count=1 ./
 
 # The race detector over the packages with goroutines.
 test-race:
