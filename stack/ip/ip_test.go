@@ -106,6 +106,33 @@ func TestReassemblyRejects(t *testing.T) {
 	}
 }
 
+func TestReassemblyTotalLengthWithOptions(t *testing.T) {
+	// 40 bytes of options on the first fragment and 65488 bytes of data:
+	// 65548 in all, more than a total length field can say.
+	r := NewReassembler(ReassemblyConfig{})
+	data := payload(65488)
+	h := wire.IPv4Header{ID: 3, MF: true, TTL: 64, Protocol: 17, Src: src, Dst: dst, Options: make([]byte, 40), PayloadLen: 1456}
+	b := make([]byte, 60+1456)
+	h.Encode(b)
+	copy(b[60:], data)
+	first, err := wire.ParseIPv4(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Add(0, first); err != nil {
+		t.Fatal(err)
+	}
+	var got wire.IPv4
+	var last error
+	for off := 1456; off < len(data); off += 1480 {
+		n := min(1480, len(data)-off)
+		got, last = r.Add(0, frag(3, off, off+n < len(data), data[off:off+n]))
+	}
+	if got != nil || !errors.Is(last, ErrFragTooBig) || r.Pending() != 0 {
+		t.Fatalf("oversized datagram: len %d, err %v, pending %d", len(got), last, r.Pending())
+	}
+}
+
 func TestReassemblyTimeout(t *testing.T) {
 	r := NewReassembler(ReassemblyConfig{Timeout: 30 * time.Second})
 	data := payload(100)

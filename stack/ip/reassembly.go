@@ -152,6 +152,12 @@ func (r *Reassembler) Add(now time.Duration, frag wire.IPv4) (wire.IPv4, error) 
 	if p.total < 0 || len(p.spans) != 1 || p.spans[0] != (span{0, p.total}) {
 		return nil, nil
 	}
+	if p.hdrLen+p.total > 0xffff {
+		// The first fragment's options push the whole beyond what a
+		// total length field can say (RFC 791: 65535 octets at most).
+		r.drop(p)
+		return nil, ErrFragTooBig
+	}
 	// Complete: fix up the first fragment's header in place.
 	r.unlink(p)
 	h := p.buf[wire.IPv4MaxHeaderLen-p.hdrLen : wire.IPv4MaxHeaderLen]
