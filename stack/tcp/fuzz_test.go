@@ -12,7 +12,7 @@ import (
 // with arbitrary segments, clock steps and application calls, and checks
 // after every step that it did not panic and kept its invariants.
 func FuzzConnInput(f *testing.F) {
-	for st := byte(0); st < 6; st++ {
+	for st := byte(0); st < 11; st++ {
 		f.Add([]byte{st, 0})
 		f.Add([]byte{st, 0xff,
 			byte(ACK | PSH), 0, 0, 0, 1, 0xff, 0xff, 50, 0, 3, 1,
@@ -37,7 +37,7 @@ func FuzzConnInput(f *testing.F) {
 			cfg.SynCookies = SynCookiesAlways
 		}
 		fz := &fuzzer{t: t, cfg: &cfg, now: time.Second}
-		fz.start(b[0] % 6)
+		fz.start(b[0] % 11)
 		for p := b[2:]; len(p) >= 11; p = p[11:] {
 			fz.step(p[:11])
 		}
@@ -87,6 +87,41 @@ func (fz *fuzzer) start(kind byte) {
 	case 5: // through a listener
 		fz.c = nil
 		fz.l = NewListener(fz.cfg, localAP, 2, [16]byte{7})
+	case 6, 7, 8, 9: // FIN-WAIT-2, CLOSING, LAST-ACK, TIME-WAIT
+		c.Connect(fz.now)
+		c.Output(fz.now, fz.emit)
+		syn.Ack = c.iss + 1
+		c.Input(fz.now, &syn)
+		c.Output(fz.now, fz.emit)
+		ts := Options{WScale: -1, HasTS: true, TSVal: 2}
+		switch kind {
+		case 6, 9:
+			c.Close()
+			c.Output(fz.now, fz.emit)
+			ack := Segment{Seq: peerISS + 1, Ack: c.iss + 2, Flags: ACK, Window: 100, Options: ts}
+			c.Input(fz.now, &ack)
+			if kind == 9 {
+				fin := Segment{Seq: peerISS + 1, Ack: c.iss + 2, Flags: ACK | FIN, Window: 100, Options: ts}
+				c.Input(fz.now, &fin)
+			}
+		case 7:
+			c.Close()
+			c.Output(fz.now, fz.emit)
+			fin := Segment{Seq: peerISS + 1, Ack: c.iss + 1, Flags: ACK | FIN, Window: 100, Options: ts}
+			c.Input(fz.now, &fin)
+		case 8:
+			fin := Segment{Seq: peerISS + 1, Ack: c.iss + 1, Flags: ACK | FIN, Window: 100, Options: ts}
+			c.Input(fz.now, &fin)
+			c.Close()
+		}
+	case 10: // SYN-RECEIVED by simultaneous open
+		c.Connect(fz.now)
+		c.Output(fz.now, fz.emit)
+		s := Segment{Seq: peerISS, Flags: SYN, Window: 65535, Options: NoOptions}
+		c.Input(fz.now, &s)
+	}
+	if want := [...]State{Closed, SynSent, Established, FinWait1, CloseWait, 0, FinWait2, Closing, LastAck, TimeWait, SynReceived}[kind]; fz.c != nil && fz.c.State() != want {
+		fz.t.Fatalf("start %d: state %v, want %v", kind, fz.c.State(), want)
 	}
 	fz.check()
 }
