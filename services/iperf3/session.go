@@ -251,7 +251,7 @@ func (ss *session) run(ctx context.Context) {
 	}
 	hard := time.NewTimer(limit)
 	defer hard.Stop()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 wait:
 	for {
@@ -268,6 +268,7 @@ wait:
 				// rate the client sends at is above the limit.
 				s.Stats.Error(ReasonRate)
 				ss.serverError(ieTotalRate)
+				ss.awaitClose(msgs)
 				return
 			}
 		case <-hard.C:
@@ -328,8 +329,29 @@ func (ss *session) overRate() bool {
 			in += st.bytes.Load()
 		}
 	}
+	// Half a second at least, so the first burst into empty buffers
+	// is not taken for the rate.
 	el := time.Since(ss.start).Seconds()
-	return el > 0 && float64(in)*8/el > float64(ss.s.MaxBitrate)*1.1
+	return el >= 0.5 && float64(in)*8/el > float64(ss.s.MaxBitrate)*1.1
+}
+
+// awaitClose gives the client time to read an error sent mid-test and
+// close the control connection before the data streams are closed under
+// it: a client that sees its stream reset first reports that instead of
+// the reason.
+func (ss *session) awaitClose(msgs <-chan ctrlMsg) {
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case m := <-msgs:
+			if m.err != nil || m.b == TestEnd || m.b == ClientTerminate {
+				return
+			}
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // ctrlEnded counts why the control connection ended a test early.
