@@ -235,12 +235,12 @@ func TestRoutes(t *testing.T) {
 	if o, b := r.Local(netip.MustParseAddr("198.18.0.3")); o || b {
 		t.Error("other host is local")
 	}
-	for _, s := range []string{"224.0.0.1", "127.0.0.1", "255.255.255.255", "198.18.0.255"} {
+	for _, s := range []string{"224.0.0.1", "127.0.0.1", "255.255.255.255", "198.18.0.255", "0.0.0.0"} {
 		if !r.BadSource(netip.MustParseAddr(s)) {
 			t.Errorf("%s accepted as source", s)
 		}
 	}
-	if r.BadSource(netip.MustParseAddr("0.0.0.0")) || r.BadSource(netip.MustParseAddr("198.18.0.1")) {
+	if r.BadSource(netip.MustParseAddr("198.18.0.1")) || r.BadSource(netip.MustParseAddr("203.0.113.9")) {
 		t.Error("good source refused")
 	}
 	if (Routes{Prefix: netip.MustParsePrefix("198.18.0.2/31")}).Broadcast().IsValid() {

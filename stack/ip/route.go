@@ -73,10 +73,11 @@ func (r Routes) Local(dst netip.Addr) (ours, broadcast bool) {
 
 // BadSource reports a source address a host must discard (RFC 1122
 // §3.2.1.3: a datagram whose source is a broadcast or multicast address,
-// or 127/8 arriving from the wire). 0.0.0.0 is allowed: a DHCP client
-// uses it (RFC 2131 §4.1).
+// or 127/8 arriving from the wire). 0.0.0.0 is refused too: only a host
+// that does not know its address sends from it (a DHCP client, which
+// tcpbox is, not a server), and nothing can be answered there.
 func (r Routes) BadSource(src netip.Addr) bool {
-	if !src.Is4() || src.IsMulticast() || src.IsLoopback() {
+	if !src.Is4() || src.IsMulticast() || src.IsLoopback() || src.IsUnspecified() {
 		return true
 	}
 	if src == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
