@@ -315,3 +315,16 @@ func TestPipeSimultaneousClose(t *testing.T) {
 		t.Fatalf("a %v b %v, CLOSING seen %v", p.a.State(), p.b.State(), sawClosing)
 	}
 }
+
+// The dialing side's ISN sits just below 2^32, so its stream (and the
+// listener's receive sequence space) wraps during the transfer, under loss.
+func TestPipeSequenceWrap(t *testing.T) {
+	cfg := DefaultConfig()
+	p := newPipe(t, cfg, cfg, 21, 0.02)
+	p.a.iss = Seq(0xffffffff - 300_000)
+	p.a.initSend()
+	p.transfer(1<<20, 64<<10, time.Hour)
+	if in := p.a.Info(p.now); Seq(in.SndUna).GreaterThan(p.a.iss) == false || in.SndUna > uint32(p.a.iss) {
+		t.Fatalf("SND.UNA %d did not wrap past 2^32 from ISS %d", in.SndUna, uint32(p.a.iss))
+	}
+}
