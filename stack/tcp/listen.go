@@ -35,6 +35,11 @@ type Listener struct {
 	timers  timerHeap
 	stats   ListenerStats
 
+	// One pending ISS for a 4-tuple reopened from TIME-WAIT (SetNextISN).
+	reuseFor netip.AddrPort
+	reuseISN Seq
+	reuseOK  bool
+
 	emitTo   func(netip.AddrPort, *Segment)
 	emitAddr netip.AddrPort
 	emitOne  func(*Segment)
@@ -57,6 +62,13 @@ func (l *Listener) Stats() ListenerStats { return l.stats }
 
 // SynQueueLen is the number of connections in SYN-RECEIVED.
 func (l *Listener) SynQueueLen() int { return len(l.syn) }
+
+// SetNextISN makes the next SYN from remote that creates a SYN-RECEIVED
+// entry use iss (see Conn.ReuseISN); a SYN answered with a cookie ignores
+// it, as Linux does. One pending value is kept.
+func (l *Listener) SetNextISN(remote netip.AddrPort, iss Seq) {
+	l.reuseFor, l.reuseISN, l.reuseOK = remote, iss, true
+}
 
 // Accepted tells the listener the application took one connection from
 // the glue's accept queue, freeing a place in the backlog.
@@ -142,6 +154,9 @@ func (l *Listener) newPassive(now time.Duration, remote netip.AddrPort, seg *Seg
 	c.passive = true
 	c.state = Listen
 	c.iss = ISN(&l.key, l.local, remote, now)
+	if l.reuseOK && l.reuseFor == remote {
+		c.iss, l.reuseOK = l.reuseISN, false
+	}
 	c.initSend()
 	c.irs, c.rcvNxt = seg.Seq, seg.Seq.Add(1)
 	c.rcvAdvEdge = c.rcvNxt // until the SYN,ACK advertises a window

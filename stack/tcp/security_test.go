@@ -164,3 +164,26 @@ func TestISNKeyedAndClocked(t *testing.T) {
 		t.Fatalf("ISN advanced %d in 4ms, want 1000", d)
 	}
 }
+
+func TestTimeWaitReuseISNBeyondOldIncarnation(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.establish()
+	h.c.Write(data(5000))
+	h.flush()
+	h.out = nil
+	isn := h.c.ReuseISN()
+	if want := h.c.sndMax.Add(65537); isn != want {
+		t.Fatalf("ReuseISN %d, want SND.MAX+65537 = %d", isn, want)
+	}
+	lh := newLHarness(t, testConfig(), 4)
+	lh.l.SetNextISN(remoteAP, isn)
+	lh.In(remoteAP, Segment{Seq: peerISS + 100000, Flags: SYN, Window: 65535})
+	if sa := lh.Next(); sa.Seq != isn {
+		t.Fatalf("SYN-ACK ISS %d, want %d", sa.Seq, isn)
+	}
+	// Used once.
+	lh.In(peer(1), Segment{Seq: 1, Flags: SYN, Window: 65535})
+	if sa := lh.Next(); sa.Seq == isn {
+		t.Fatal("reused ISS twice")
+	}
+}

@@ -103,3 +103,9 @@ func (c *Conn) AcceptsNewSYN(seg *Segment) bool {
 	}
 	return seg.Seq.GreaterThan(c.rcvNxt)
 }
+
+// ReuseISN is the ISS a connection reopening this TIME-WAIT 4-tuple
+// should use: beyond every sequence number this incarnation may still
+// have in the network (RFC 9293 §3.4.1, RFC 6191 §2; Linux uses
+// SND.NXT + 65535 + 2). The glue passes it to Listener.SetNextISN.
+func (c *Conn) ReuseISN() Seq { return c.sndMax.Add(65535 + 2) }
