@@ -181,9 +181,13 @@ func TestTimeWaitReuseISNBeyondOldIncarnation(t *testing.T) {
 	if sa := lh.Next(); sa.Seq != isn {
 		t.Fatalf("SYN-ACK ISS %d, want %d", sa.Seq, isn)
 	}
-	// Used once.
+	if lh.l.reuseOK {
+		t.Fatal("the pending ISS was not consumed")
+	}
+	// Another remote's SYN never takes it.
+	lh.l.SetNextISN(remoteAP, isn)
 	lh.In(peer(1), Segment{Seq: 1, Flags: SYN, Window: 65535})
 	if sa := lh.Next(); sa.Seq == isn {
-		t.Fatal("reused ISS twice")
+		t.Fatal("ISS for one 4-tuple used by another")
 	}
 }
