@@ -49,10 +49,9 @@
 //
 // on the receive goroutine for each datagram of protocol 6 unicast to our
 // address (after reassembly). seg is the whole segment, checksum not yet
-// verified, valid during the call only. tcp_input.go holds the behaviour
-// of a stack without TCP (RST for everything but a RST, RFC 9293
-// §3.10.7.1); the glue takes that file over. s.drop(reason) counts drops;
-// s.rstLimit (with s.icmpMu) is a token bucket for RSTs.
+// verified, valid during the call only; tcp_input.go (the glue's) takes
+// it from there. s.drop(reason) counts drops; s.rstLimit (with s.icmpMu)
+// is a token bucket for RSTs.
 //
 // # Buffers
 //
