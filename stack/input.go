@@ -19,7 +19,19 @@ type rxMeta struct {
 	linkBroadcast bool // the frame was sent to the broadcast MAC
 	ipBroadcast   bool // the datagram was sent to a broadcast address
 	csumVerified  bool // the link vouches for the transport checksum (or it is only partial)
+	// gsoSize is set for a UDP GSO super-frame (VIRTIO_NET_HDR_GSO_UDP_L4):
+	// its payload is many datagrams of gsoSize bytes behind one header.
+	gsoSize int
 }
+
+// gsoUDPL4 is VIRTIO_NET_HDR_GSO_UDP_L4 (a sender's UDP_SEGMENT batch);
+// gsoECN the flag bit the kernel may add (VIRTIO_NET_HDR_GSO_ECN). TCP
+// super-segments (GSO_TCPV4) go up whole, like GRO's; a UFO frame
+// (GSO_UDP) is one datagram, as it is read.
+const (
+	gsoUDPL4 = 5
+	gsoECN   = 0x80
+)
 
 func (s *Stack) input(f *nic.Frame) {
 	s.ctr.rxFrames.Add(1)
@@ -48,6 +60,9 @@ func (s *Stack) input(f *nic.Frame) {
 		// A partial checksum (offload) cannot be verified; the kernel
 		// checked what it marks valid.
 		m := rxMeta{linkBroadcast: bcast, csumVerified: f.Offload.DataValid || f.Offload.NeedsChecksum}
+		if f.Offload.GSOType&^gsoECN == gsoUDPL4 {
+			m.gsoSize = int(f.Offload.GSOSize)
+		}
 		s.ipInput(eth.Payload(), m)
 	default:
 		s.drop(DropEtherType)

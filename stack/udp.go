@@ -42,7 +42,18 @@ func (s *Stack) udpInput(pkt wire.IPv4, m rxMeta) {
 		}
 		return
 	}
-	c.deliver(netip.AddrPortFrom(pkt.Src(), u.SrcPort()), u.Payload())
+	from := netip.AddrPortFrom(pkt.Src(), u.SrcPort())
+	if m.gsoSize > 0 {
+		// A UDP GSO super-frame: the sender's datagrams, each gsoSize
+		// bytes (the last may be shorter), behind one header.
+		for p := u.Payload(); len(p) > 0; {
+			n := min(m.gsoSize, len(p))
+			c.deliver(from, p[:n])
+			p = p[n:]
+		}
+		return
+	}
+	c.deliver(from, u.Payload())
 }
 
 // sendUDP sends one datagram from src to dst. src's address may be
