@@ -375,6 +375,14 @@ func TestGarbageAndKeepAlive(t *testing.T) {
 	if c := f.s.Stats.Snapshot().Connections; c != 2 {
 		t.Fatalf("connections %d, want 2", c)
 	}
+	// net/http answered the garbage itself; the watch counted it.
+	deadline := time.Now().Add(10 * time.Second)
+	for f.s.Stats.Snapshot().Errors["malformed_request"] != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("errors %v", f.s.Stats.Snapshot().Errors)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // newGenReader is a fast source of test data.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -32,6 +33,8 @@ type Server struct {
 	HeaderTimeout time.Duration
 	MaxHeader     int
 	Stats         svc.Stats
+
+	cw connWatch
 }
 
 func (s *Server) idle() time.Duration {
@@ -56,12 +59,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if mh <= 0 {
 		mh = DefaultMaxHeader
 	}
+	cw := &s.cw
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: ht,
 		IdleTimeout:       s.idle(),
 		MaxHeaderBytes:    mh,
-		ErrorLog:          nil,
+		ErrorLog:          slog.NewLogLogger(slog.DiscardHandler, slog.LevelError), // failures are counted, not logged
+		ConnContext:       cw.context,
+		ConnState:         func(c net.Conn, st http.ConnState) { cw.state(c, st, &s.Stats) },
 	}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -83,6 +89,62 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// connWatch counts connections on which a client sent bytes but net/http
+// never got a request to the handler out of them: a malformed request
+// line or header, a header beyond MaxHeader, or a header timeout. net/http
+// answers those itself (400, 431, or a close) without our counters
+// seeing them otherwise.
+type connWatch struct {
+	mu    sync.Mutex
+	conns map[net.Conn]*connInfo
+}
+
+type connInfo struct {
+	active, served bool // under connWatch.mu
+}
+
+type connInfoKey struct{}
+
+func (w *connWatch) context(ctx context.Context, c net.Conn) context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conns == nil {
+		w.conns = make(map[net.Conn]*connInfo)
+	}
+	ci := &connInfo{}
+	w.conns[c] = ci
+	return context.WithValue(ctx, connInfoKey{}, ci)
+}
+
+func (w *connWatch) state(c net.Conn, st http.ConnState, stats *svc.Stats) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ci := w.conns[c]
+	if ci == nil {
+		return
+	}
+	switch st {
+	case http.StateActive:
+		ci.active = true
+	case http.StateIdle:
+		ci.active, ci.served = false, false
+	case http.StateClosed, http.StateHijacked:
+		if ci.active && !ci.served {
+			stats.Error("malformed_request")
+		}
+		delete(w.conns, c)
+	}
+}
+
+// served marks the request's connection as having reached the handler.
+func (w *connWatch) served(r *http.Request) {
+	if ci, ok := r.Context().Value(connInfoKey{}).(*connInfo); ok {
+		w.mu.Lock()
+		ci.served = true
+		w.mu.Unlock()
+	}
+}
+
 // fail answers with status and a one-line reason, and counts reason.
 func (s *Server) fail(w http.ResponseWriter, status int, reason string, detail error) {
 	s.Stats.Error(reason)
@@ -98,6 +160,7 @@ func (s *Server) fail(w http.ResponseWriter, status int, reason string, detail e
 
 // ServeHTTP routes requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.cw.served(r)
 	p := r.URL.Path
 	switch {
 	case p == "/":
