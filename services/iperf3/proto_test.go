@@ -176,3 +176,33 @@ func TestGarbageClientAndGoodClient(t *testing.T) {
 		t.Fatalf("errors %v", s.Stats.Snapshot().Errors)
 	}
 }
+
+// A client that floods the control connection with state bytes while its
+// streams are due is dropped and counted; the server does not stall.
+func TestControlFlood(t *testing.T) {
+	s := &Server{}
+	port := startServer(t, s)
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.Write(bytes.Repeat([]byte{'f'}, CookieLen))
+	var st [1]byte
+	io.ReadFull(c, st[:])
+	frame.Write(c, []byte(`{"tcp":true,"time":1,"parallel":2}`))
+	if _, err := io.ReadFull(c, st[:]); err != nil || st[0] != CreateStreams {
+		t.Fatalf("state %v %v", st, err)
+	}
+	c.Write(bytes.Repeat([]byte{5}, 1000))
+	if _, err := io.ReadAll(c); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("server did not drop the flooding client")
+		}
+	}
+	if s.Stats.Snapshot().Errors[ReasonProtocol] != 1 {
+		t.Fatalf("errors %v", s.Stats.Snapshot().Errors)
+	}
+}

@@ -82,18 +82,25 @@ type ctrlMsg struct {
 	err error
 }
 
-// readCtrl reads state bytes until TEST_END, CLIENT_TERMINATE or an error,
-// then returns: after TEST_END the session itself reads the results.
-func (ss *session) readCtrl(out chan<- ctrlMsg) {
+// readCtrl reads state bytes until TEST_END, CLIENT_TERMINATE, an error
+// or quit, then returns: after TEST_END the session itself reads the
+// results. quit keeps a client that floods the control connection from
+// blocking the reader on a full channel.
+func (ss *session) readCtrl(out chan<- ctrlMsg, quit <-chan struct{}) {
 	var b [1]byte
 	for {
+		var m ctrlMsg
 		if _, err := ss.ctrl.Read(b[:]); err != nil {
-			out <- ctrlMsg{err: err}
+			m.err = err
+		} else {
+			m.b = int8(b[0])
+		}
+		select {
+		case out <- m:
+		case <-quit:
 			return
 		}
-		m := int8(b[0])
-		out <- ctrlMsg{b: m}
-		if m == TestEnd || m == ClientTerminate {
+		if m.err != nil || m.b == TestEnd || m.b == ClientTerminate {
 			return
 		}
 	}
@@ -172,10 +179,11 @@ func (ss *session) run(ctx context.Context) {
 	defer restore()
 
 	msgs := make(chan ctrlMsg, 8)
-	readerDone := make(chan struct{})
+	readerDone, quit := make(chan struct{}), make(chan struct{})
 	defer func() {
 		// Stop everything this test started, then release its streams.
 		ss.stopWorkers()
+		close(quit)
 		raw.SetReadDeadline(time.Now())
 		<-readerDone
 	}()
@@ -185,7 +193,7 @@ func (ss *session) run(ctx context.Context) {
 		return
 	}
 	raw.SetDeadline(time.Time{})
-	go func() { defer close(readerDone); ss.readCtrl(msgs) }()
+	go func() { defer close(readerDone); ss.readCtrl(msgs, quit) }()
 
 	// Stream setup: the first toServer streams carry data to us.
 	timer := time.NewTimer(setup)
