@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/hack/testbed"
 	"github.com/tcpbox/tcpbox/services/store"
 )
 
@@ -57,8 +58,13 @@ func start(t *testing.T, quota int64) *fixture {
 	return &fixture{s: s, dir: dir, base: "http://" + ln.Addr().String()}
 }
 
+// needCurl skips without curl, except under CI (CI=true), where a missing
+// tool fails the test.
 func needCurl(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
+		if testbed.CI() {
+			t.Fatal("curl not installed (CI=true: a missing tool is a failure)")
+		}
 		t.Skip("curl not installed")
 	}
 }
