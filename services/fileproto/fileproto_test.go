@@ -204,6 +204,30 @@ func TestPutInterruptedResumes(t *testing.T) {
 	if _, err := os.Stat(partial); !os.IsNotExist(err) {
 		t.Fatal("partial left after completion")
 	}
+	// DELETE of a name with only a partial upload removes the partial.
+	raw2, _ := net.Dial("tcp", f.addr)
+	c3 := NewClient(&failAfter{Conn: raw2, left: 3 << 20})
+	c3.Put("p.bin", fh, int64(len(data)), true, nil)
+	c3.Close()
+	partial = filepath.Join(f.dir, store.PartialPrefix+"p.bin")
+	for {
+		if _, err := os.Stat(partial); err == nil && f.s.Stats.Snapshot().Active <= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no partial kept")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := c2.Delete("p.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Fatal("DELETE left the partial")
+	}
+	if err := c2.Delete("p.bin"); err == nil {
+		t.Fatal("second DELETE succeeded")
+	}
 }
 
 func TestGetInterruptedResumes(t *testing.T) {

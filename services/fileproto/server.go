@@ -140,10 +140,17 @@ func (cn *conn) serve(req *Request) error {
 		}
 		return writeHeader(cn.c, &Response{OK: true, Entries: entries})
 	case OpDelete:
-		if err := st.Remove(req.Name); err != nil {
+		// A kept partial upload goes too; deleting only a partial is
+		// a success.
+		hadPartial := false
+		if fi, err := st.Stat(req.Name); err != nil || !fi.IsDir() {
+			if p, err := st.PartialSize(req.Name); err == nil && p >= 0 {
+				hadPartial = st.DiscardPartial(req.Name) == nil
+			}
+		}
+		if err := st.Remove(req.Name); err != nil && !(hadPartial && errors.Is(err, fs.ErrNotExist)) {
 			return cn.storeErr(err)
 		}
-		st.DiscardPartial(req.Name)
 		return writeHeader(cn.c, &Response{OK: true})
 	case OpGet:
 		return cn.get(req)

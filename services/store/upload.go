@@ -235,3 +235,19 @@ func (s *Store) DiscardPartial(name string) error {
 	s.release(fi.Size())
 	return nil
 }
+
+// PartialSize returns the bytes of a kept partial upload of name, or -1
+// when there is none.
+func (s *Store) PartialSize(name string) (int64, error) {
+	if err := CheckName(name, false); err != nil {
+		return -1, err
+	}
+	fi, err := s.root.Lstat(partialName(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	return fi.Size(), nil
+}
