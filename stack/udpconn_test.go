@@ -42,6 +42,26 @@ func TestUDPConnErrors(t *testing.T) {
 	}
 	c.SetReadDeadline(time.Time{})
 
+	// A deadline set while a read is blocked (with none set before) ends
+	// that read.
+	cd, _ := h.s.ListenUDP(netip.AddrPort{})
+	blocked := make(chan error, 1)
+	go func() {
+		_, _, err := cd.ReadFrom(make([]byte, 10))
+		blocked <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // let it block; the outcome does not depend on it
+	cd.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	select {
+	case err := <-blocked:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("deadline set during a read: %v", err)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("a deadline set during a blocked read did not end it")
+	}
+	cd.Close()
+
 	// Close wakes a blocked reader with net.ErrClosed.
 	got := make(chan error, 1)
 	go func() {

@@ -45,11 +45,15 @@ func (d *udpDeadline) set(t time.Time) {
 	})
 }
 
-// wait returns a channel that is closed once the deadline passes (nil,
-// blocking forever, when none is set).
+// wait returns a channel that is closed once the deadline passes. It is
+// made here if no deadline was ever set, so a reader blocked on it is
+// woken by a deadline set later (set keeps an unfired channel).
 func (d *udpDeadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.ch == nil {
+		d.ch = make(chan struct{})
+	}
 	return d.ch
 }
 
