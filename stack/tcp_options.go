@@ -135,3 +135,24 @@ func WithMSL(d time.Duration) TCPOption {
 func WithName(name string) TCPOption {
 	return func(o *tcpOptions) error { o.name = name; return nil }
 }
+
+// WithWindowShift sets the window scale we offer (RFC 7323 §2.3); -1
+// derives it from the largest receive buffer.
+func WithWindowShift(shift int) TCPOption {
+	return func(o *tcpOptions) error { o.cfg.WindowShift = shift; return nil }
+}
+
+// WithWindowScaling turns the window scale option on or off (RFC 7323).
+func WithWindowScaling(on bool) TCPOption {
+	return func(o *tcpOptions) error { o.cfg.WindowScaling = on; return nil }
+}
+
+// WithTimestamps turns the timestamps option on or off (RFC 7323).
+func WithTimestamps(on bool) TCPOption {
+	return func(o *tcpOptions) error { o.cfg.Timestamps = on; return nil }
+}
+
+// WithSACK turns SACK-permitted on or off (RFC 2018).
+func WithSACK(on bool) TCPOption {
+	return func(o *tcpOptions) error { o.cfg.SACK = on; return nil }
+}
