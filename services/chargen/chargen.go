@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"time"
 
 	"github.com/tcpbox/tcpbox/services/svc"
 )
@@ -87,8 +88,11 @@ func (s *Server) handle(ctx context.Context, c *svc.Conn) {
 	}
 }
 
-// UDPServer is the UDP chargen service.
+// UDPServer is the UDP chargen service. It answers at most Limit.Rate
+// datagrams a second: a 0-byte request draws up to 512 bytes, so without a
+// limit a spoofed source makes it an amplifier.
 type UDPServer struct {
+	Limit svc.Bucket // zero: unlimited
 	Stats svc.Stats
 }
 
@@ -96,6 +100,10 @@ type UDPServer struct {
 // closed.
 func (s *UDPServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	return svc.ServePacket(ctx, pc, &s.Stats, func(pc net.PacketConn, _ []byte, from net.Addr) {
+		if !s.Limit.Allow(time.Now()) {
+			s.Stats.Error(svc.ReasonRateLimited)
+			return
+		}
 		// The reply starts at a line boundary, so each answer is
 		// recognisable as the pattern.
 		n := rand.IntN(maxUDP + 1)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"time"
 
 	"github.com/tcpbox/tcpbox/services/svc"
 )
@@ -44,14 +45,20 @@ func (s *Server) handle(ctx context.Context, c *svc.Conn) {
 }
 
 // UDPServer is the UDP echo service (RFC 862 §3): each datagram is sent
-// back to its source unchanged.
+// back to its source unchanged, at most Limit.Rate a second (a spoofed
+// source cannot turn it into a flood at someone else).
 type UDPServer struct {
+	Limit svc.Bucket // zero: unlimited
 	Stats svc.Stats
 }
 
 // Serve answers datagrams on pc until ctx is cancelled or pc is closed.
 func (s *UDPServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	return svc.ServePacket(ctx, pc, &s.Stats, func(pc net.PacketConn, p []byte, from net.Addr) {
+		if !s.Limit.Allow(time.Now()) {
+			s.Stats.Error(svc.ReasonRateLimited)
+			return
+		}
 		n, err := pc.WriteTo(p, from)
 		if err != nil {
 			s.Stats.Error("write")
