@@ -21,7 +21,8 @@ func TestAcceptabilityTable(t *testing.T) {
 		{"len0-wnd0-before", true, -1, false, 0, false},
 		{"len0-wnd-at-nxt", false, 0, false, 0, true},
 		{"len0-wnd-inside", false, -1, true, 0, true},
-		{"len0-wnd-at-edge", false, 0, true, 0, false},
+		{"len0-wnd-at-edge", false, 0, true, 0, true}, // taken, as Linux does: a peer that filled the window ACKs there
+		{"len0-wnd-beyond-edge", false, 1, true, 0, false},
 		{"len0-wnd-before", false, -1, false, 0, false},
 		{"data-wnd0-at-nxt", true, 0, false, 10, false}, // the special allowance: ACK processed, data not taken
 		{"data-wnd-at-nxt", false, 0, false, 10, true},

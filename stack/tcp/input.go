@@ -176,7 +176,7 @@ func (c *Conn) inputSync(now time.Duration, seg *Segment) {
 		return
 	}
 	segLen := seg.Len()
-	if !c.acceptable(seg.Seq, segLen) {
+	if !c.acceptable(seg.Seq, segLen, f&RST == 0) {
 		if f&RST != 0 {
 			c.stats.drops++
 			return
@@ -270,13 +270,17 @@ func (c *Conn) inputSync(now time.Duration, seg *Segment) {
 }
 
 // acceptable is the segment acceptability test of RFC 9293 §3.10.7.4.
-func (c *Conn) acceptable(seq Seq, segLen int) bool {
+// With edgeOK, an empty segment exactly at the window's right edge passes
+// too: a peer that filled our window sends its ACKs there (Linux's
+// tcp_acceptable_seq; its tcp_sequence accepts them), and refusing them
+// would hide its acknowledgements until its data arrived.
+func (c *Conn) acceptable(seq Seq, segLen int, edgeOK bool) bool {
 	wnd := c.rcvWnd()
 	switch {
 	case segLen == 0 && wnd == 0:
 		return seq == c.rcvNxt
 	case segLen == 0:
-		return seq.InWindow(c.rcvNxt, wnd)
+		return seq.InWindow(c.rcvNxt, wnd) || edgeOK && seq == c.rcvNxt.Add(wnd)
 	case wnd == 0:
 		// Not acceptable as data, but RFC 9293 §3.10.7.4 asks for
 		// "special allowance ... to accept valid ACKs, URGs, and RSTs"

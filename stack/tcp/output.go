@@ -54,11 +54,16 @@ func (c *Conn) Output(now time.Duration, emit func(*Segment)) {
 	}
 	c.chronoUpdate(now)
 	if c.ackNow && !sent {
-		// SND.MAX, not a rewound SND.NXT: after go-back-N the peer's
-		// RCV.NXT may already be past SND.NXT, and an ACK with an older
-		// sequence number would fail its acceptability test.
-		c.finish(now, c.seg(c.sndMax, 0), emit)
+		c.finish(now, c.seg(c.ackSeq(), 0), emit)
 	}
+}
+
+// ackSeq is the sequence number of a pure ACK: SND.MAX, not a rewound
+// SND.NXT (after go-back-N the peer's RCV.NXT may be past SND.NXT), but
+// never beyond the right edge of the peer's window, where its
+// acceptability test would refuse it (Linux's tcp_acceptable_seq).
+func (c *Conn) ackSeq() Seq {
+	return MinSeq(c.sndMax, c.sndUna.Add(c.sndWnd))
 }
 
 // seg starts an outgoing segment in c.out.

@@ -28,11 +28,13 @@ type pipe struct {
 	sent   int
 	lost   int
 	// plan, when set, decides each segment's fate in turn: a byte below
-	// 40 drops it (at most 6 drops in a row), otherwise it arrives after
+	// 40 drops it (at most 6 drops in a row each way), otherwise it arrives after
 	// the base delay plus byte*50µs. Once used up, nothing is lost.
 	plan    []byte
 	planPos int
-	run     int
+	run     [2]int
+	// logf, when set, is told every delivery (for debugging a failure).
+	logf func(format string, a ...any)
 }
 
 type flight struct {
@@ -61,12 +63,16 @@ func (p *pipe) send(toB bool, s *Segment) {
 	if p.planPos < len(p.plan) {
 		b := p.plan[p.planPos]
 		p.planPos++
-		if b < 40 && p.run < 6 {
-			p.run++
+		d := 0
+		if !toB {
+			d = 1
+		}
+		if b < 40 && p.run[d] < 6 {
+			p.run[d]++
 			p.lost++
 			return
 		}
-		p.run = 0
+		p.run[d] = 0
 		p.q = append(p.q, flight{at: p.now + p.delay + time.Duration(b)*50*time.Microsecond, toB: toB, order: p.sent, seg: copySeg(s)})
 		return
 	}
@@ -101,6 +107,13 @@ func (p *pipe) step() bool {
 	p.q = p.q[n:]
 	for i := range due {
 		f := &due[i]
+		if p.logf != nil {
+			dir := "a->b"
+			if !f.toB {
+				dir = "b->a"
+			}
+			p.logf("%v %s %s", p.now, dir, fmtSeg(&f.seg))
+		}
 		if f.toB {
 			if p.b != nil {
 				p.b.Input(p.now, &f.seg)

@@ -19,7 +19,8 @@ func TestRFC5961ResetMatrix(t *testing.T) {
 		{"exact", 0, Closed, false},
 		{"in-window", 1, Established, true},
 		{"window-end", 65534, Established, true},
-		{"beyond-window", 65535, Established, false},
+		{"at-window-edge", 65535, Established, false},
+		{"beyond-window", 65536, Established, false},
 		{"before-window", -1, Established, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

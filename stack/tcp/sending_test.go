@@ -348,3 +348,37 @@ func TestDelayedAckPeerWithSmallerSegments(t *testing.T) {
 	h.In(Segment{Seq: base + 536, Ack: iss + 1, Flags: ACK, Window: 65535, Payload: data(536)})
 	h.Out(Segment{Seq: iss + 1, Ack: base + 1072, Flags: ACK}) // two of the peer's full segments
 }
+
+func TestPureAckSequenceAfterGoBackN(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.establish()
+	iss := h.iss()
+	h.c.Write(data(3000))
+	h.flush()
+	h.out = nil
+	h.AdvanceToDeadline() // RTO: SND.NXT goes back to SND.UNA, one segment resent
+	h.Out(Segment{Seq: iss + 1, Ack: peerISS + 1, Flags: ACK, Payload: data(3000)[:1000]})
+	// The peer may hold all 3000 bytes: a pure ACK carries SND.MAX, which
+	// its acceptability test takes, not the rewound SND.NXT it would not.
+	h.In(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: ACK | PSH, Window: 65535, Payload: []byte("q")})
+	h.AdvanceToDeadline()
+	h.Out(Segment{Seq: iss + 3001, Ack: peerISS + 2, Flags: ACK})
+}
+
+func TestPureAckNeverBeyondPeerWindow(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.establish()
+	iss := h.iss()
+	h.In(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: ACK, Window: 2000})
+	h.c.Write(data(3000))
+	h.flush()
+	h.out = nil
+	h.AdvanceToDeadline() // RTO with the window full
+	h.Next()
+	// The peer shrank its window to 500 bytes past SND.UNA: the ACK's
+	// sequence number stays at that edge, below SND.NXT (Linux's
+	// tcp_acceptable_seq), where the peer's acceptability test takes it.
+	h.In(Segment{Seq: peerISS + 1, Ack: iss + 1, Flags: ACK | PSH, Window: 500, Payload: []byte("q")})
+	h.AdvanceToDeadline()
+	h.Out(Segment{Seq: iss + 501, Ack: peerISS + 2, Flags: ACK})
+}
