@@ -2,7 +2,8 @@
 // and UDP. TCP: the rotating 72-character lines stream until the client
 // closes; what the client sends is read and discarded. UDP: each datagram
 // is answered with a datagram of a random length from 0 to 512 characters
-// of the same pattern.
+// of the same pattern. It is not a random-data source: for incompressible
+// bytes use filehttp's /gen.
 package chargen
 
 import (

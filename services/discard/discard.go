@@ -1,6 +1,7 @@
 // Package discard is the Discard service of RFC 863 over TCP and UDP:
 // everything received is thrown away and nothing is sent. Useful as a
-// sink for throughput tests; bytes are counted in Stats.
+// sink for throughput tests; bytes are counted in Stats. It is not a
+// throughput meter: rates are for the client (or /sink over HTTP) to report.
 package discard
 
 import (
