@@ -323,3 +323,38 @@ func BenchmarkWrapWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// TestWrapCompletesPartialChecksum: a frame with only the pseudo-header
+// sum and NeedsChecksum is recorded with its real checksum (tshark judges
+// it good), and passed on unchanged.
+func TestWrapCompletesPartialChecksum(t *testing.T) {
+	full := udpFrame(7, payload(1, 33))
+	partial := append([]byte(nil), full...)
+	// Replace the checksum with the pseudo-header sum (RFC 768) alone.
+	ps := sum(partial[26:34], 17+uint32(len(partial)-34))
+	binary.BigEndian.PutUint16(partial[40:], fold(ps))
+	off := nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 6}
+
+	for _, raw := range []bool{false, true} {
+		a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+		var buf bytes.Buffer
+		wa := Wrap(a, &buf, Options{RawChecksums: raw})
+		sent := append([]byte(nil), partial...)
+		wa.WriteBatch([]nic.Frame{{Data: sent, Offload: off}})
+		out := make([]nic.Frame, 1)
+		b.ReadBatch(out)
+		if !bytes.Equal(out[0].Data, partial) || !bytes.Equal(sent, partial) {
+			t.Fatal("the tee changed the frame it passed on")
+		}
+		recs := readAll(t, &buf)
+		want := full
+		if raw {
+			want = partial
+		}
+		if len(recs) != 1 || !bytes.Equal(recs[0].Data, want) {
+			t.Errorf("raw=%v: recorded % x\nwant % x", raw, recs[0].Data[34:42], want[34:42])
+		}
+		wa.Close()
+		b.Close()
+	}
+}

@@ -2,6 +2,7 @@ package pcap
 
 import (
 	"io"
+	"sync"
 	"time"
 
 	"github.com/tcpbox/tcpbox/nic"
@@ -25,6 +26,12 @@ type Options struct {
 	SnapLen int
 	// Clock stamps the records; nil means time.Now.
 	Clock func() time.Time
+	// RawChecksums records frames whose Offload says the checksum is
+	// unfinished (a partial checksum from a veth with offloads on) as
+	// they are. By default the tee records them with the checksum
+	// completed, as they would be on the wire, so tshark judges them
+	// fairly; the frame passed on is never changed.
+	RawChecksums bool
 }
 
 // Link is a nic.Link that records every frame it reads or writes, then
@@ -34,6 +41,10 @@ type Link struct {
 	nic.Link
 	sink  Sink
 	clock func() time.Time
+	raw   bool
+
+	fixMu sync.Mutex // guards fix
+	fix   []byte     // scratch for frames whose checksum is completed
 	werr  *Writer // set when Wrap made the Writer, for Err
 	herr  error   // error writing the file header
 }
@@ -45,7 +56,7 @@ var _ nic.Link = (*Link)(nil)
 // reports it and nothing more is written.
 func Wrap(link nic.Link, w io.Writer, o Options) *Link {
 	pw, err := NewWriter(w, o.SnapLen)
-	l := &Link{Link: link, clock: o.Clock}
+	l := &Link{Link: link, clock: o.Clock, raw: o.RawChecksums}
 	if err != nil {
 		l.herr = err
 		l.sink = discard{}
@@ -74,25 +85,38 @@ func (discard) WriteFrame(time.Time, []byte) error { return nil }
 // ReadBatch reads from the wrapped link and records what it returns.
 func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 	n, err := l.Link.ReadBatch(frames)
-	if n > 0 {
-		now := l.clock()
-		for i := 0; i < n; i++ {
-			l.sink.WriteFrame(now, frames[i].Data)
-		}
-	}
+	l.record(frames[:n])
 	return n, err
 }
 
 // WriteBatch writes to the wrapped link and records the frames it took.
 func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	n, err := l.Link.WriteBatch(frames)
-	if n > 0 {
-		now := l.clock()
-		for i := 0; i < n; i++ {
-			l.sink.WriteFrame(now, frames[i].Data)
-		}
-	}
+	l.record(frames[:n])
 	return n, err
+}
+
+func (l *Link) record(frames []nic.Frame) {
+	if len(frames) == 0 {
+		return
+	}
+	now := l.clock()
+	for i := range frames {
+		f := &frames[i]
+		if f.Offload.NeedsChecksum && !l.raw {
+			l.fixMu.Lock()
+			if cap(l.fix) < len(f.Data) {
+				l.fix = make([]byte, max(len(f.Data), 2048))
+			}
+			if completeChecksum(l.fix, f.Data, &f.Offload) {
+				l.sink.WriteFrame(now, l.fix[:len(f.Data)])
+				l.fixMu.Unlock()
+				continue
+			}
+			l.fixMu.Unlock()
+		}
+		l.sink.WriteFrame(now, f.Data)
+	}
 }
 
 // Err returns the first error writing the pcap stream, if Wrap made it.
