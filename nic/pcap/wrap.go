@@ -45,8 +45,8 @@ type Link struct {
 
 	fixMu sync.Mutex // guards fix
 	fix   []byte     // scratch for frames whose checksum is completed
-	werr  *Writer // set when Wrap made the Writer, for Err
-	herr  error   // error writing the file header
+	werr  *Writer    // set when Wrap made the Writer, for Err
+	herr  error      // error writing the file header
 }
 
 var _ nic.Link = (*Link)(nil)
