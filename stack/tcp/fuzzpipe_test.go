@@ -3,6 +3,8 @@ package tcp
 import (
 	"testing"
 	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
 // FuzzPipeTransfer lets the fuzzer choose which segments are lost and how
@@ -14,6 +16,9 @@ func FuzzPipeTransfer(f *testing.F) {
 	f.Add([]byte{0, 255, 0, 255, 10, 200, 30}, uint8(1))
 	f.Add([]byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 200, 200}, uint8(2))
 	f.Add([]byte{7, 99, 3, 250, 0, 0, 0, 128, 64, 32, 16, 8, 4, 2, 1}, uint8(7))
+	for i := 0; i < 8; i++ { // each congestion-control algorithm
+		f.Add([]byte{50, 0, 50, 50, 0, 0, 50, 50, 50, 0}, uint8(i<<5|i&3))
+	}
 	f.Fuzz(func(t *testing.T, plan []byte, sel uint8) {
 		if len(plan) > 4096 {
 			return
@@ -24,6 +29,21 @@ func FuzzPipeTransfer(f *testing.F) {
 		}
 		if sel&2 != 0 {
 			cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax, cfg.SendBuf = 4096, 2048, 8192, 4096
+		}
+		if sel&4 != 0 {
+			cfg.NoDelay = true
+		}
+		if sel&8 != 0 {
+			cfg.DelayedAck = 0
+		}
+		if sel&16 != 0 {
+			cfg.SlowStartAfterIdle = false
+		}
+		names := cc.Names()
+		name := names[int(sel>>5)%len(names)]
+		cfg.Congestion = func() cc.Algorithm {
+			a, _ := cc.New(name, cc.Options{InitialWindow: 10})
+			return a
 		}
 		cfg.SynRetries, cfg.SynAckRetries, cfg.DataRetries = 40, 40, 40
 		p := newPipe(t, cfg, cfg, 1, 0)
