@@ -29,11 +29,11 @@ type Bridge struct {
 // seed. The Bridge owns both links from now on: Close closes them and
 // ends the two forwarding goroutines.
 func Start(a, b nic.Link, ab, ba impair.Direction, seed int64) (*Bridge, error) {
-	p := impair.Profile{TX: ab, RX: ba}
-	if err := p.Validate(); err != nil {
+	ib, err := impair.New(b, impair.Profile{TX: ab, RX: ba}, seed)
+	if err != nil {
 		return nil, err
 	}
-	br := &Bridge{a: a, b: impair.Wrap(b, p, seed), done: make(chan struct{})}
+	br := &Bridge{a: a, b: ib, done: make(chan struct{})}
 	br.wg.Add(2)
 	br.running.Store(2)
 	go br.pump(br.a, br.b, &br.abFrames, &br.abErrors, &br.readErrA)

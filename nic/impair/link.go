@@ -53,11 +53,20 @@ type Link struct {
 var _ nic.Link = (*Link)(nil)
 
 // Wrap returns link impaired by p, with every random decision drawn from
-// seed. It panics on an invalid profile (a programming error: validate
-// profiles from users with Profile.Validate first).
+// seed. It panics on an invalid profile, a programming error; New returns
+// the error instead, for profiles that come from users.
 func Wrap(link nic.Link, p Profile, seed int64) *Link {
+	l, err := New(link, p, seed)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// New is Wrap for a profile that may be invalid.
+func New(link nic.Link, p Profile, seed int64) (*Link, error) {
 	if err := p.Validate(); err != nil {
-		panic(fmt.Sprintf("impair: invalid profile: %v", err))
+		return nil, fmt.Errorf("impair: invalid profile: %w", err)
 	}
 	bufSize := link.MTU() + nic.EthernetHeaderLen
 	if m, ok := link.(interface{ MaxFrameLen() int }); ok {
@@ -82,7 +91,7 @@ func Wrap(link nic.Link, p Profile, seed int64) *Link {
 		l.wg.Add(1)
 		go l.schedule()
 	}
-	return l
+	return l, nil
 }
 
 func (l *Link) now() int64 { return int64(time.Since(l.start)) }

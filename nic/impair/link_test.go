@@ -268,3 +268,10 @@ func BenchmarkImpairedTX(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "frames/s")
 }
+
+func TestNewRejectsInvalid(t *testing.T) {
+	a, _ := pair(t)
+	if _, err := New(a, Profile{RX: Direction{Loss: -1}}, 1); err == nil {
+		t.Fatal("accepted loss -1")
+	}
+}
