@@ -67,6 +67,13 @@ func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed 
 	t.Cleanup(func() {
 		st.Close()
 		f.Close()
+		// TCPBOX_KEEP_PCAP=dir keeps each test's capture for a person.
+		if dir := os.Getenv("TCPBOX_KEEP_PCAP"); dir != "" {
+			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".pcap"
+			if b, err := os.ReadFile(path); err == nil {
+				os.WriteFile(filepath.Join(dir, name), b, 0o644)
+			}
+		}
 	})
 	return &kernelBed{Pair: p, st: st, pcapPath: path, peer: testbed.PeerPrefix.Addr(), dut: testbed.DUTPrefix.Addr()}
 }
