@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ type fixture struct {
 	s    *Server
 	dir  string
 	base string // http://127.0.0.1:port
+	stop func() // cancels Serve and waits for it; idempotent
 }
 
 func start(t *testing.T, quota int64) *fixture {
@@ -44,18 +46,22 @@ func start(t *testing.T, quota int64) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("Serve did not return")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("Serve did not return")
-		}
-	})
-	return &fixture{s: s, dir: dir, base: "http://" + ln.Addr().String()}
+		})
+	}
+	t.Cleanup(stop)
+	return &fixture{s: s, dir: dir, base: "http://" + ln.Addr().String(), stop: stop}
 }
 
 // needCurl skips without curl, except under CI (CI=true), where a missing
@@ -404,3 +410,27 @@ func newGenReader() io.Reader {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// Stopping the server mid-upload: Serve returns only after the upload's
+// handler has removed its temporary file.
+func TestShutdownMidUpload(t *testing.T) {
+	needCurl(t)
+	f := start(t, 0)
+	src, _ := randomFile(t, 8<<20)
+	cmd := exec.Command("curl", "-sS", "--limit-rate", "1M", "-T", src, f.base+"/files/s.bin")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(dirNames(t, f.dir)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("upload never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.stop()
+	if got := dirNames(t, f.dir); len(got) != 0 {
+		t.Fatalf("left on disk after Serve returned: %v", got)
+	}
+}

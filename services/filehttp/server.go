@@ -34,7 +34,8 @@ type Server struct {
 	MaxHeader     int
 	Stats         svc.Stats
 
-	cw connWatch
+	cw     connWatch
+	active handlers
 }
 
 func (s *Server) idle() time.Duration {
@@ -83,6 +84,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := srv.Serve(svc.LimitListener(ln, lim, &s.Stats))
 	close(stop)
 	wg.Wait()
+	// http.Server.Close does not wait for handlers; an upload's handler
+	// is still removing its temporary file. Wait for every one.
+	s.active.drain()
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -158,8 +162,52 @@ func (s *Server) fail(w http.ResponseWriter, status int, reason string, detail e
 	fmt.Fprintln(w, msg)
 }
 
+// handlers counts running handlers so Serve can wait for them.
+type handlers struct {
+	mu      sync.Mutex
+	n       int
+	closing bool
+	idle    *sync.Cond
+}
+
+func (h *handlers) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.n++
+	return true
+}
+
+func (h *handlers) leave() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n--; h.n == 0 && h.idle != nil {
+		h.idle.Broadcast()
+	}
+}
+
+// drain refuses new handlers and waits for the running ones.
+func (h *handlers) drain() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closing = true
+	if h.idle == nil {
+		h.idle = sync.NewCond(&h.mu)
+	}
+	for h.n > 0 {
+		h.idle.Wait()
+	}
+}
+
 // ServeHTTP routes requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.active.enter() {
+		s.fail(w, http.StatusServiceUnavailable, "shutting_down", nil)
+		return
+	}
+	defer s.active.leave()
 	s.cw.served(r)
 	p := r.URL.Path
 	switch {
