@@ -12,14 +12,14 @@ import (
 // transfer must still complete intact. Loss runs are capped so that the
 // retry limits, not the fuzzer, decide when a peer is gone.
 func FuzzPipeTransfer(f *testing.F) {
-	f.Add([]byte{}, uint8(0))
-	f.Add([]byte{0, 255, 0, 255, 10, 200, 30}, uint8(1))
-	f.Add([]byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 200, 200}, uint8(2))
-	f.Add([]byte{7, 99, 3, 250, 0, 0, 0, 128, 64, 32, 16, 8, 4, 2, 1}, uint8(7))
+	f.Add([]byte{}, uint8(0), uint8(0))
+	f.Add([]byte{0, 255, 0, 255, 10, 200, 30}, uint8(1), uint8(5))
+	f.Add([]byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 200, 200}, uint8(2), uint8(60))
+	f.Add([]byte{7, 99, 3, 250, 0, 0, 0, 128, 64, 32, 16, 8, 4, 2, 1}, uint8(7), uint8(0))
 	for i := 0; i < 8; i++ { // each congestion-control algorithm
-		f.Add([]byte{50, 0, 50, 50, 0, 0, 50, 50, 50, 0}, uint8(i<<5|i&3))
+		f.Add([]byte{50, 0, 50, 50, 0, 0, 50, 50, 50, 0}, uint8(i<<5|i&3), uint8(i*20))
 	}
-	f.Fuzz(func(t *testing.T, plan []byte, sel uint8) {
+	f.Fuzz(func(t *testing.T, plan []byte, sel uint8, slow uint8) {
 		if len(plan) > 4096 {
 			return
 		}
@@ -48,6 +48,7 @@ func FuzzPipeTransfer(f *testing.F) {
 		cfg.SynRetries, cfg.SynAckRetries, cfg.DataRetries = 40, 40, 40
 		p := newPipe(t, cfg, cfg, 1, 0)
 		p.plan = plan
+		p.slowRead = int(slow) * 16
 		p.transfer(48<<10, 24<<10, 24*time.Hour)
 	})
 }

@@ -33,6 +33,8 @@ type pipe struct {
 	plan    []byte
 	planPos int
 	run     [2]int
+	// slowRead, when set, makes b read at most that many bytes per event.
+	slowRead int
 	// logf, when set, is told every delivery (for debugging a failure).
 	logf func(format string, a ...any)
 }
@@ -204,19 +206,25 @@ func (p *pipe) transfer(na, nb int, limit time.Duration) {
 				p.b.Close()
 			}
 			for !eofB {
-				k, err := p.b.Read(buf)
+				rb := buf
+				if p.slowRead > 0 {
+					rb = buf[:p.slowRead] // one small read per event: the window closes
+				}
+				k, err := p.b.Read(rb)
 				gotB.Write(buf[:k])
 				if err != nil {
 					eofB = true
 				}
-				if k == 0 {
+				if k == 0 || p.slowRead > 0 {
 					break
 				}
 			}
 		}
 		// Nothing in flight and no timer: give the applications one more
 		// turn (they may close), then stop.
-		if !p.step() {
+		// A reader with data still to read is work too (a slow reader).
+		appBusy := (p.b != nil && !eofB && p.b.Readable()) || (!eofA && p.a.Readable())
+		if !p.step() && !appBusy {
 			if idle {
 				break
 			}
@@ -339,5 +347,18 @@ func TestPipeSequenceWrap(t *testing.T) {
 	p.transfer(1<<20, 64<<10, time.Hour)
 	if in := p.a.Info(p.now); Seq(in.SndUna).GreaterThan(p.a.iss) == false || in.SndUna > uint32(p.a.iss) {
 		t.Fatalf("SND.UNA %d did not wrap past 2^32 from ISS %d", in.SndUna, uint32(p.a.iss))
+	}
+}
+
+// A slow reader closes the window: the sender probes and resumes, and
+// the data still arrives intact.
+func TestPipeSlowReader(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax = 8<<10, 4<<10, 8<<10
+	p := newPipe(t, cfg, cfg, 31, 0.01)
+	p.slowRead = 100
+	p.transfer(256<<10, 16<<10, 24*time.Hour)
+	if in := p.a.Info(p.now); in.RwndLimited == 0 {
+		t.Fatalf("the window never limited the sender: %+v", in)
 	}
 }
