@@ -26,8 +26,13 @@ type Link struct {
 	file *os.File // owns the fd; its poller wakes readers on Close
 	rc   syscall.RawConn
 
-	rx rxState
-	tx txState
+	rx   rxState
+	ring ringState // used instead of rx when Options.Ring
+	tx   txState
+	// rxMu is held by ReadBatch for its whole call, so that Close can
+	// wait for a reader to leave before unmapping the ring.
+	rxMu    sync.Mutex
+	ringMem []byte
 
 	closed atomic.Bool
 
@@ -54,11 +59,11 @@ func Open(ifname string, o Options) (*Link, error) {
 		}
 		copy(mac[:], ifi.HardwareAddr)
 	}
-	fd, err := openSocket(ifi.Index, mac, &o)
+	fd, ringMem, err := openSocket(ifi.Index, mac, &o)
 	if err != nil {
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr}
+	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr, ringMem: ringMem}
 	l.maxRx = l.mtu + nic.EthernetHeaderLen + 4 // room for a VLAN tag
 	if l.vnet {
 		l.maxRx = max(l.maxRx, maxGSOFrame)
@@ -69,7 +74,11 @@ func Open(ifname string, o Options) (*Link, error) {
 		l.file.Close()
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	l.rx.init(l, o.Batch)
+	if ringMem != nil {
+		l.ring.init(l, ringMem, &o)
+	} else {
+		l.rx.init(l, o.Batch)
+	}
 	l.tx.init(l, o.Batch)
 	return l, nil
 }
@@ -124,5 +133,13 @@ func (l *Link) Close() error {
 		}
 	})
 	l.statsMu.Unlock()
-	return l.file.Close()
+	err := l.file.Close() // wakes a blocked ReadBatch
+	if l.ringMem != nil {
+		// Unmap only once no ReadBatch is inside the ring.
+		l.rxMu.Lock()
+		unix.Munmap(l.ringMem)
+		l.ringMem = nil
+		l.rxMu.Unlock()
+	}
+	return err
 }

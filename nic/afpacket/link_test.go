@@ -32,6 +32,9 @@ func newBed(t testing.TB, oa, ob Options) *bed {
 	testbed.Veth(t, a, "veth0", b, "veth0", 1500)
 	a.Quiet(t, "veth0")
 	b.Quiet(t, "veth0")
+	if ringMode {
+		oa.Ring, ob.Ring = true, true
+	}
 	bd := &bed{a: a, b: b}
 	bd.la = openIn(t, a, "veth0", oa)
 	bd.lb = openIn(t, b, "veth0", ob)
@@ -190,7 +193,8 @@ func ifaceMAC(t *testing.T, name string) [6]byte {
 // the kernel could not queue shows in RxDropped, and every frame sent is
 // either read or counted.
 func TestDropsCounted(t *testing.T) {
-	bd := newBed(t, Options{}, Options{RcvBuf: 64 << 10})
+	// A small socket buffer, or a small ring in ring mode.
+	bd := newBed(t, Options{}, Options{RcvBuf: 64 << 10, RingBlockSize: 128 << 10, RingBlocks: 2})
 	const n = 2000
 	for i := 0; i < n; i += 50 {
 		batch := make([][]byte, 50)

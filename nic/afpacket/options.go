@@ -22,6 +22,18 @@ type Options struct {
 	// kernel has them, which on an interface with offloads on means
 	// partial checksums and super-frames with no way to tell.
 	NoVnetHdr bool
+	// Ring receives through a TPACKET_V3 mmap ring instead of recvmmsg:
+	// no copy from the kernel and no system call while frames keep
+	// coming, but a lone frame may wait up to RingTimeout for the kernel
+	// to hand its block over.
+	Ring bool
+	// RingBlockSize (a multiple of the page size, at least 128 KiB with
+	// the vnet header so a super-frame fits) and RingBlocks size the
+	// ring; defaults 256 KiB and 16 (4 MiB).
+	RingBlockSize, RingBlocks int
+	// RingTimeout is how long the kernel keeps a partly filled block
+	// before handing it over; default and minimum 1ms.
+	RingTimeout time.Duration
 	// WaitUp is how long Open waits for an interface that does not exist
 	// yet, retrying with backoff; 0 means fail at once.
 	WaitUp time.Duration
@@ -47,5 +59,14 @@ func (o *Options) setDefaults() {
 	}
 	if o.SndBuf <= 0 {
 		o.SndBuf = defaultBuf
+	}
+	if o.RingBlockSize <= 0 {
+		o.RingBlockSize = 256 << 10
+	}
+	if o.RingBlocks <= 0 {
+		o.RingBlocks = 16
+	}
+	if o.RingTimeout < time.Millisecond {
+		o.RingTimeout = time.Millisecond
 	}
 }

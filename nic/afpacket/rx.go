@@ -73,10 +73,18 @@ func (r *rxState) recv(fd uintptr) bool {
 // buffers, valid until the next ReadBatch. Errors of an interface going
 // down or coming up (ENETDOWN) are counted and waited out.
 func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
-	r := &l.rx
+	l.rxMu.Lock()
+	defer l.rxMu.Unlock()
+	if l.closed.Load() {
+		return 0, nic.ErrClosed
+	}
 	if len(frames) == 0 {
 		return 0, nil
 	}
+	if l.ringMem != nil {
+		return l.readRing(frames)
+	}
+	r := &l.rx
 	for {
 		r.want = min(len(frames), len(r.msgs))
 		for i := 0; i < r.want; i++ {

@@ -19,12 +19,21 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 // out: created with protocol 0 (it receives nothing yet), filter attached,
 // options set, then bound to ETH_P_ALL on the interface, then drained of
 // anything queued before the filter applied.
-func openSocket(ifindex int, mac [6]byte, o *Options) (int, error) {
+func openSocket(ifindex int, mac [6]byte, o *Options) (fd int, ringMem []byte, err error) {
+	fd, err = socketFor(ifindex, mac, o, &ringMem)
+	return fd, ringMem, err
+}
+
+func socketFor(ifindex int, mac [6]byte, o *Options, ringMem *[]byte) (int, error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
 	}
 	fail := func(what string, err error) (int, error) {
+		if *ringMem != nil {
+			unix.Munmap(*ringMem)
+			*ringMem = nil
+		}
 		unix.Close(fd)
 		return -1, fmt.Errorf("%s: %w", what, err)
 	}
@@ -52,6 +61,15 @@ func openSocket(ifindex int, mac [6]byte, o *Options) (int, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, o.SndBuf); err != nil {
 		return fail("SO_SNDBUFFORCE", err)
 	}
+	if o.Ring {
+		// The version and the ring come after PACKET_VNET_HDR, which
+		// cannot change once a ring exists.
+		mem, err := setupRing(fd, o)
+		if err != nil {
+			return fail("TPACKET_V3 ring", err)
+		}
+		*ringMem = mem
+	}
 	sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -62,7 +80,11 @@ func openSocket(ifindex int, mac [6]byte, o *Options) (int, error) {
 			return fail("PACKET_MR_PROMISC", err)
 		}
 	}
-	drain(fd)
+	if !o.Ring {
+		// A ring socket queues nothing outside its ring, and the ring
+		// filled only after bind, through the filter.
+		drain(fd)
+	}
 	// Reading the statistics resets them: start from zero.
 	unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
 	return fd, nil
