@@ -16,6 +16,7 @@ import (
 	"github.com/tcpbox/tcpbox/nic/pcap"
 	"github.com/tcpbox/tcpbox/services/echo"
 	"github.com/tcpbox/tcpbox/services/framed"
+	"github.com/tcpbox/tcpbox/services/svc"
 )
 
 // kernelBed is the interop testbed: the Linux kernel in namespace Peer
@@ -26,8 +27,9 @@ type kernelBed struct {
 	*testbed.Pair
 	st       *Stack
 	pcapPath string
-	peer     netip.Addr
-	dut      netip.Addr
+	peer      netip.Addr
+	dut       netip.Addr
+	listeners []*TCPListener
 }
 
 type kernelBedOptions struct {
@@ -108,6 +110,11 @@ func (l *recordFirst) WriteBatch(frames []nic.Frame) (int, error) {
 // serveEcho runs the services' TCP echo (7) and framed echo (50000) on
 // tcpbox until the test ends.
 func (b *kernelBed) serveEcho(t testing.TB, opts ...TCPOption) (*echo.Server, *framed.Server) {
+	return b.serveEchoLimits(t, svc.Limits{}, opts...)
+}
+
+// serveEchoLimits is serveEcho with the services' connection limits.
+func (b *kernelBed) serveEchoLimits(t testing.TB, lim svc.Limits, opts ...TCPOption) (*echo.Server, *framed.Server) {
 	t.Helper()
 	eln, err := b.st.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), echo.Port), opts...)
 	if err != nil {
@@ -118,11 +125,17 @@ func (b *kernelBed) serveEcho(t testing.TB, opts ...TCPOption) (*echo.Server, *f
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	es, fs := &echo.Server{}, &framed.Server{}
+	b.listeners = append(b.listeners, eln, fln)
+	es, fs := &echo.Server{Limits: lim}, &framed.Server{Limits: lim}
 	done := make(chan struct{}, 2)
 	go func() { es.Serve(ctx, eln); done <- struct{}{} }()
 	go func() { fs.Serve(ctx, fln); done <- struct{}{} }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range b.listeners {
+				t.Logf("listener %v: %+v", l.Addr(), l.Stats())
+			}
+		}
 		cancel()
 		<-done
 		<-done

@@ -210,3 +210,19 @@ func (l *TCPListener) Addr() net.Addr { return tcpAddr(l.addr) }
 
 // AddrPort returns the listening address.
 func (l *TCPListener) AddrPort() netip.AddrPort { return l.addr }
+
+// TCPListenerStats are a listener's counters: the state machine's (SYNs,
+// cookies, queue overflows) and the glue's.
+type TCPListenerStats struct {
+	tcp.ListenerStats
+	SynQueue      int    // handshakes in SYN-RECEIVED now
+	AcceptQueue   int    // connections waiting for Accept now
+	AcceptRefused uint64 // handshakes reset because the accept queue was full
+}
+
+// Stats returns the listener's counters.
+func (l *TCPListener) Stats() TCPListenerStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return TCPListenerStats{ListenerStats: l.tl.Stats(), SynQueue: l.tl.SynQueueLen(), AcceptQueue: len(l.queue), AcceptRefused: l.overflows}
+}
