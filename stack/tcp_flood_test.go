@@ -12,12 +12,13 @@ import (
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
-// synFlood sends count SYNs from src (random source ports and sequence
-// numbers) to dst through a raw IPv4 socket, which must be created in the
-// sender's namespace (NS.Do). It stops early when limit has passed and
-// returns how many it sent. The socket builds the IPv4 header itself
-// (IP_HDRINCL), so the kernel's TCP never sees these connections.
-func synFlood(fd int, src, dst netip.AddrPort, count int, limit time.Duration, seed uint64) (int, error) {
+// synFlood sends count SYNs from random addresses of srcs (random source
+// ports and sequence numbers) to dst through a raw IPv4 socket, which
+// must be created in the sender's namespace (NS.Do). It stops early when
+// limit has passed and returns how many it sent. The socket builds the
+// IPv4 header itself (IP_HDRINCL), so the sources may be spoofed and the
+// kernel's TCP never sees these connections.
+func synFlood(fd int, srcs netip.Prefix, dst netip.AddrPort, count int, limit time.Duration, seed uint64) (int, error) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var pkt [60]byte
 	to := &unix.SockaddrInet4{Addr: dst.Addr().As4()}
@@ -27,7 +28,12 @@ func synFlood(fd int, src, dst netip.AddrPort, count int, limit time.Duration, s
 			return i, nil
 		}
 		sport := uint16(1024 + rng.IntN(60000))
-		n := buildSYN(pkt[:], src.Addr(), sport, dst, rng.Uint32(), uint16(i))
+		src := srcs.Masked().Addr().As4()
+		host := rng.Uint32() & (1<<(32-srcs.Bits()) - 1)
+		for k := 0; k < 4; k++ {
+			src[3-k] |= byte(host >> (8 * k))
+		}
+		n := buildSYN(pkt[:], netip.AddrFrom4(src), sport, dst, rng.Uint32(), uint16(i))
 		if err := unix.Sendto(fd, pkt[:n], 0, to); err != nil {
 			if err == unix.ENOBUFS || err == unix.EAGAIN {
 				time.Sleep(time.Millisecond)
