@@ -97,9 +97,14 @@ const (
 type entry[P any] struct {
 	state    state
 	mac      [6]byte
-	deadline time.Duration // reachable: expiry; incomplete: next retry; failed: expiry
+	deadline time.Duration // reachable: freshness ends; incomplete: next retry; failed: expiry
 	tries    int
 	queue    []P
+	// probing: a reachable entry past its freshness that is still used
+	// while requests confirm it (Linux's STALE/PROBE, RFC 1122
+	// §2.3.2.1's "revalidation"); probeAt is the next request.
+	probing bool
+	probeAt time.Duration
 }
 
 // Cache is the neighbour table.
@@ -115,10 +120,11 @@ func New[P any](cfg Config, hooks Hooks[P]) *Cache[P] {
 	return &Cache[P]{cfg: cfg, hooks: hooks, entries: make(map[netip.Addr]*entry[P])}
 }
 
-// Lookup returns the MAC of ip if it is resolved and fresh.
+// Lookup returns the MAC of ip if it is resolved (fresh or being
+// revalidated).
 func (c *Cache[P]) Lookup(now time.Duration, ip netip.Addr) ([6]byte, bool) {
 	e := c.entries[ip]
-	if e == nil || e.state != stateReachable || now >= e.deadline {
+	if e == nil || e.state != stateReachable {
 		return [6]byte{}, false
 	}
 	return e.mac, true
@@ -130,7 +136,14 @@ func (c *Cache[P]) Lookup(now time.Duration, ip netip.Addr) ([6]byte, bool) {
 // why and p stays the caller's to release.
 func (c *Cache[P]) Resolve(now time.Duration, ip netip.Addr, p P) (mac [6]byte, ok bool, err error) {
 	e := c.entries[ip]
-	if e != nil && e.state == stateReachable && now < e.deadline {
+	if e != nil && e.state == stateReachable {
+		if now >= e.deadline && !e.probing {
+			// Past its freshness: keep sending to the known MAC (a
+			// stall here would drop a fast flow's packets every
+			// Reachable) and revalidate in the background.
+			e.probing, e.tries, e.probeAt = true, 1, now+c.cfg.RetryBase
+			c.hooks.Request(ip)
+		}
 		return e.mac, true, nil
 	}
 	if e != nil && e.state == stateFailed && now < e.deadline {
@@ -196,7 +209,7 @@ func (c *Cache[P]) Input(now time.Duration, a wire.ARP, targetIsUs bool) (reply 
 }
 
 func (c *Cache[P]) learn(now time.Duration, e *entry[P], mac [6]byte) {
-	e.state, e.mac, e.tries = stateReachable, mac, 0
+	e.state, e.mac, e.tries, e.probing = stateReachable, mac, 0, false
 	e.deadline = now + c.cfg.Reachable
 	q := e.queue
 	e.queue = e.queue[:0]
@@ -212,6 +225,19 @@ func (c *Cache[P]) learn(now time.Duration, e *entry[P], mac [6]byte) {
 // ran out of tries (dropping their queues) and forgets expired entries.
 func (c *Cache[P]) Tick(now time.Duration) {
 	for ip, e := range c.entries {
+		if e.state == stateReachable {
+			switch {
+			case e.probing && now >= e.probeAt && e.tries < c.cfg.Retries:
+				e.probeAt = now + c.cfg.RetryBase<<e.tries
+				e.tries++
+				c.hooks.Request(ip)
+			case e.probing && now >= e.probeAt:
+				delete(c.entries, ip) // no answer to the revalidation: gone
+			case !e.probing && now >= e.deadline+c.cfg.Reachable:
+				delete(c.entries, ip) // unused for a whole period: forget it
+			}
+			continue
+		}
 		if now < e.deadline {
 			continue
 		}
@@ -240,8 +266,15 @@ func (c *Cache[P]) Tick(now time.Duration) {
 func (c *Cache[P]) NextDeadline() time.Duration {
 	var d time.Duration
 	for _, e := range c.entries {
-		if d == 0 || e.deadline < d {
-			d = e.deadline
+		t := e.deadline
+		switch {
+		case e.state == stateReachable && e.probing:
+			t = e.probeAt
+		case e.state == stateReachable:
+			t = e.deadline + c.cfg.Reachable
+		}
+		if d == 0 || t < d {
+			d = t
 		}
 	}
 	return d

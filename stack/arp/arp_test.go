@@ -132,24 +132,48 @@ func TestLearnOnlyWhenAddressedOrKnown(t *testing.T) {
 	}
 }
 
-func TestAging(t *testing.T) {
-	c, r := newCache(Config{Reachable: 10 * time.Second})
+func TestAgingRevalidates(t *testing.T) {
+	c, r := newCache(Config{Reachable: 10 * time.Second, Retries: 3, RetryBase: time.Second})
 	c.Input(0, arpPacket(wire.ARPRequest, peerMAC, peer, our), true)
-	if _, ok := c.Lookup(9*time.Second, peer); !ok {
-		t.Fatal("expired early")
+	if mac, ok, _ := c.Resolve(9*time.Second, peer, 1); !ok || mac != peerMAC || len(r.requests) != 0 {
+		t.Fatal("fresh entry not used, or probed early")
 	}
-	if _, ok := c.Lookup(10*time.Second, peer); ok {
-		t.Fatal("stale entry used")
+	// Past freshness the entry is still used (no stall, nothing queued)
+	// and one request revalidates it.
+	if mac, ok, _ := c.Resolve(11*time.Second, peer, 2); !ok || mac != peerMAC || len(r.requests) != 1 {
+		t.Fatalf("stale entry: ok %v requests %v", ok, r.requests)
 	}
-	// Using it after expiry starts a new resolution.
-	if _, ok, _ := c.Resolve(11*time.Second, peer, 1); ok || len(r.requests) != 1 {
-		t.Fatalf("re-resolution: ok=%v requests=%v", ok, r.requests)
+	if _, ok, _ := c.Resolve(11*time.Second, peer, 3); !ok || len(r.requests) != 1 {
+		t.Fatal("a second use sent a second request")
 	}
-	c2, _ := newCache(Config{Reachable: 10 * time.Second})
+	// Retries at 12 s and 14 s, then the entry is dropped at 18 s.
+	for now := 11 * time.Second; now <= 20*time.Second; now += 100 * time.Millisecond {
+		if d := c.NextDeadline(); d != 0 && d <= now {
+			c.Tick(now)
+		}
+	}
+	if len(r.requests) != 3 || c.Len() != 0 {
+		t.Fatalf("revalidation without answer: requests %v, entries %d", r.requests, c.Len())
+	}
+	// An answer during revalidation makes it fresh again.
+	c2, r2 := newCache(Config{Reachable: 10 * time.Second})
 	c2.Input(0, arpPacket(wire.ARPRequest, peerMAC, peer, our), true)
-	c2.Tick(10 * time.Second)
-	if c2.Len() != 0 {
-		t.Fatal("Tick kept an expired entry")
+	c2.Resolve(11*time.Second, peer, 1)
+	c2.Input(11*time.Second+time.Millisecond, arpPacket(wire.ARPReply, peerMAC, peer, our), true)
+	c2.Tick(15 * time.Second)
+	if _, ok, _ := c2.Resolve(15*time.Second, peer, 2); !ok || len(r2.requests) != 1 {
+		t.Fatalf("after the answer: ok %v requests %v", ok, r2.requests)
+	}
+	// An entry nobody uses is forgotten after two periods.
+	c3, _ := newCache(Config{Reachable: 10 * time.Second})
+	c3.Input(0, arpPacket(wire.ARPRequest, peerMAC, peer, our), true)
+	c3.Tick(19 * time.Second)
+	if c3.Len() != 1 {
+		t.Fatal("forgotten early")
+	}
+	c3.Tick(20 * time.Second)
+	if c3.Len() != 0 {
+		t.Fatal("an unused entry was kept")
 	}
 }
 
