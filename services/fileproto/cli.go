@@ -129,13 +129,12 @@ func GetMain(args []string, stdout, stderr io.Writer) int {
 	defer c.Close()
 	offset := fi.Size()
 	start := time.Now()
-	size, sum, err := c.Get(name, f, offset, nil)
+	res, err := c.Get(name, f, offset, nil)
 	var pe *ProtoError
 	if errors.As(err, &pe) && pe.Code == CodeBadOffset {
 		// Our partial is longer than the file now: start again.
 		f.Truncate(0)
-		offset = 0
-		size, sum, err = c.Get(name, f, 0, nil)
+		res, err = c.Get(name, f, 0, nil)
 	}
 	if errors.Is(err, ErrChecksum) {
 		f.Truncate(0) // not trustworthy: the next run starts over
@@ -144,7 +143,7 @@ func GetMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "get: %v\n", err)
 		return 1
 	}
-	if err := f.Truncate(size); err == nil {
+	if err := f.Truncate(res.Size); err == nil {
 		err = f.Sync()
 	}
 	if err == nil {
@@ -156,7 +155,7 @@ func GetMain(args []string, stdout, stderr io.Writer) int {
 	}
 	el := time.Since(start)
 	fmt.Fprintf(stdout, "get %s: %d bytes (%d resumed) in %.2fs (%s), sha256 %s -> %s\n",
-		name, size, offset, el.Seconds(), rate(size-offset, el), sum, out)
+		name, res.Size, res.From, el.Seconds(), rate(res.Size-res.From, el), res.SHA256, out)
 	return 0
 }
 

@@ -174,35 +174,54 @@ type Sink interface {
 // says; the bytes written cannot be trusted.
 var ErrChecksum = errors.New("fileproto: SHA-256 mismatch")
 
+// GetResult describes a finished download.
+type GetResult struct {
+	Size   int64  // of the file
+	From   int64  // offset the transfer resumed at (0: whole file)
+	SHA256 string // of the whole file, checked
+}
+
 // Get downloads name into dst, resuming after the offset bytes dst
-// already holds. It returns the file's size and SHA-256, checked.
-func (c *Client) Get(name string, dst Sink, offset int64, progress Progress) (int64, string, error) {
-	r, err := c.do(&Request{Op: OpGet, Name: name, Offset: offset})
-	if err != nil {
-		return 0, "", err
-	}
+// already holds (or from 0 if the server's file no longer starts with
+// them).
+func (c *Client) Get(name string, dst Sink, offset int64, progress Progress) (*GetResult, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(dst, 0, offset)); err != nil {
-		return 0, "", err
+	req := &Request{Op: OpGet, Name: name, Offset: offset}
+	if offset > 0 {
+		if _, err := io.Copy(h, io.NewSectionReader(dst, 0, offset)); err != nil {
+			return nil, err
+		}
+		req.PartialSHA256 = hex.EncodeToString(h.Sum(nil))
+	}
+	r, err := c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	if r.Offset != offset {
+		if r.Offset != 0 {
+			return nil, fmt.Errorf("fileproto: server resumes at %d, asked %d", r.Offset, offset)
+		}
+		offset = 0
+		h.Reset()
 	}
 	buf := c.buffer()
 	pos := offset
 	for {
 		n, err := frame.ReadHeader(c.c, DataFrame)
 		if err != nil {
-			return 0, "", fmt.Errorf("fileproto: data: %w", err)
+			return nil, fmt.Errorf("fileproto: data: %w", err)
 		}
 		if n == 0 {
 			break
 		}
 		if pos+int64(n) > r.Size {
-			return 0, "", fmt.Errorf("fileproto: server sent more than %d bytes", r.Size)
+			return nil, fmt.Errorf("fileproto: server sent more than %d bytes", r.Size)
 		}
 		if _, err := io.ReadFull(c.c, buf[:n]); err != nil {
-			return 0, "", fmt.Errorf("fileproto: data: %w", err)
+			return nil, fmt.Errorf("fileproto: data: %w", err)
 		}
 		if _, err := dst.WriteAt(buf[:n], pos); err != nil {
-			return 0, "", err
+			return nil, err
 		}
 		h.Write(buf[:n])
 		pos += int64(n)
@@ -212,14 +231,14 @@ func (c *Client) Get(name string, dst Sink, offset int64, progress Progress) (in
 	}
 	var tr Trailer
 	if err := readHeader(c.c, MaxResponseHeader, &tr); err != nil {
-		return 0, "", fmt.Errorf("fileproto: trailer: %w", err)
+		return nil, fmt.Errorf("fileproto: trailer: %w", err)
 	}
 	if pos != r.Size {
-		return 0, "", fmt.Errorf("fileproto: received %d of %d bytes", pos, r.Size)
+		return nil, fmt.Errorf("fileproto: received %d of %d bytes", pos, r.Size)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if sum != tr.SHA256 {
-		return 0, "", fmt.Errorf("%w: got %s, server says %s", ErrChecksum, sum, tr.SHA256)
+		return nil, fmt.Errorf("%w: got %s, server says %s", ErrChecksum, sum, tr.SHA256)
 	}
-	return r.Size, sum, nil
+	return &GetResult{Size: r.Size, From: offset, SHA256: sum}, nil
 }

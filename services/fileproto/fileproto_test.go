@@ -241,7 +241,7 @@ func TestGetInterruptedResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := NewClient(&failAfter{Conn: raw, left: 8 << 20, reads: true})
-	if _, _, err := c.Get("g.bin", part, 0, nil); err == nil {
+	if _, err := c.Get("g.bin", part, 0, nil); err == nil {
 		t.Fatal("interrupted get succeeded")
 	}
 	c.Close()
@@ -288,7 +288,7 @@ func TestRefusals(t *testing.T) {
 	if _, err := c.Put("big", bytes.NewReader(make([]byte, 2<<20)), 2<<20, false, nil); code(err) != CodeQuota {
 		t.Errorf("PUT beyond quota: %v", err)
 	}
-	if _, _, err := c.Get("missing", nil, 0, nil); code(err) != CodeNotFound {
+	if _, err := c.Get("missing", nil, 0, nil); code(err) != CodeNotFound {
 		t.Errorf("GET missing: %v", err)
 	}
 	// The connection is still usable after refusals.
@@ -454,5 +454,26 @@ func TestQuotaMidUpload(t *testing.T) {
 	}
 	if f.s.Stats.Snapshot().Errors[CodeQuota] != 1 {
 		t.Fatalf("errors %v", f.s.Stats.Snapshot().Errors)
+	}
+}
+
+// A partial download of an older file: the server sees the prefix differs
+// and sends the whole new file.
+func TestGetResumeAfterFileChanged(t *testing.T) {
+	f := start(t, 0)
+	_, data := randomFile(t, 3<<20)
+	os.WriteFile(filepath.Join(f.dir, "c.bin"), data, 0o644)
+	out := filepath.Join(t.TempDir(), "c.bin")
+	os.WriteFile(out+".part", bytes.Repeat([]byte("old"), 100000), 0o644) // 300 kB of something else
+	var o, e bytes.Buffer
+	if code := GetMain([]string{"-o", out, "c.bin", f.addr}, &o, &e); code != 0 {
+		t.Fatalf("get: %s", e.String())
+	}
+	if !strings.Contains(o.String(), "(0 resumed)") {
+		t.Fatalf("resumed a stale partial: %s", o.String())
+	}
+	got, _ := os.ReadFile(out)
+	if sum(got) != sum(data) {
+		t.Fatal("file differs")
 	}
 }

@@ -183,18 +183,24 @@ func (cn *conn) get(req *Request) error {
 	if req.Offset > size {
 		return cn.refuse(CodeBadOffset, fmt.Errorf("offset %d beyond size %d", req.Offset, size))
 	}
-	mt := fi.ModTime().UTC()
-	if err := writeHeader(cn.c, &Response{OK: true, Name: req.Name, Size: size, Offset: req.Offset, ModTime: &mt}); err != nil {
-		return err
-	}
 	// The trailer covers the whole file: hash what the client holds
-	// first, then the bytes as they are sent.
+	// first, then the bytes as they are sent. If the client's bytes are
+	// not ours (the file changed since), start again from 0.
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(f, 0, req.Offset)); err != nil {
-		return errClose // cannot tell the client mid-transfer: close
+		return cn.refuse(CodeIO, err)
+	}
+	offset := req.Offset
+	if offset > 0 && req.PartialSHA256 != "" && req.PartialSHA256 != hex.EncodeToString(h.Sum(nil)) {
+		offset = 0
+		h.Reset()
+	}
+	mt := fi.ModTime().UTC()
+	if err := writeHeader(cn.c, &Response{OK: true, Name: req.Name, Size: size, Offset: offset, ModTime: &mt}); err != nil {
+		return err
 	}
 	buf := cn.buffer()
-	r := io.NewSectionReader(f, req.Offset, size-req.Offset)
+	r := io.NewSectionReader(f, offset, size-offset)
 	for {
 		n, err := io.ReadFull(r, buf[frame.HeaderLen:])
 		if n > 0 {

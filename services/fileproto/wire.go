@@ -52,6 +52,9 @@ type Request struct {
 	Size   int64  `json:"size,omitempty"`
 	Resume bool   `json:"resume,omitempty"`
 	SHA256 bool   `json:"sha256,omitempty"` // STAT: hash the file
+	// GET: SHA-256 of the bytes the client holds before Offset; the
+	// server restarts from 0 when its own differ.
+	PartialSHA256 string `json:"partial_sha256,omitempty"`
 }
 
 // Response is a response header; fields beyond OK, Code and Error depend
