@@ -1,4 +1,4 @@
-package appliance
+package nicsetup
 
 import (
 	"net"
@@ -11,7 +11,7 @@ import (
 
 var stackMAC = [6]byte{0x02, 0x18, 0x00, 0x00, 0x00, 0x02}
 
-func TestSetupNICDedicated(t *testing.T) {
+func TestSetupDedicated(t *testing.T) {
 	testbed.Require(t, "arping")
 	peer, dut := testbed.NewNS(t, "p"), testbed.NewNS(t, "d")
 	testbed.Veth(t, peer, "veth0", dut, "eth1", 1500)
@@ -23,7 +23,7 @@ func TestSetupNICDedicated(t *testing.T) {
 
 	var nic *NIC
 	err := dut.Do(func() (err error) {
-		nic, err = SetupNIC(NICSetup{Mode: NICDedicated, Parent: "eth1", MTU: 1400, MAC: stackMAC})
+		nic, err = Setup(Config{Mode: Dedicated, Parent: "eth1", MTU: 1400, MAC: stackMAC})
 		return err
 	})
 	if err != nil {
@@ -54,7 +54,7 @@ func TestSetupNICDedicated(t *testing.T) {
 	}
 }
 
-func TestSetupNICMacvlan(t *testing.T) {
+func TestSetupMacvlan(t *testing.T) {
 	testbed.Require(t, "arping")
 	peer, dut := testbed.NewNS(t, "p"), testbed.NewNS(t, "d")
 	testbed.Veth(t, peer, "veth0", dut, "eth0", 1500)
@@ -64,7 +64,7 @@ func TestSetupNICMacvlan(t *testing.T) {
 	var nic *NIC
 	setup := func() error {
 		return dut.Do(func() (err error) {
-			nic, err = SetupNIC(NICSetup{Mode: NICMacvlan, Parent: "eth0"})
+			nic, err = Setup(Config{Mode: Macvlan, Parent: "eth0"})
 			return err
 		})
 	}
@@ -95,15 +95,15 @@ func TestSetupNICMacvlan(t *testing.T) {
 	}
 }
 
-func TestSetupNICErrors(t *testing.T) {
+func TestSetupErrors(t *testing.T) {
 	testbed.Require(t)
 	dut := testbed.NewNS(t, "d")
-	for _, s := range []NICSetup{
-		{Mode: NICDedicated},
-		{Mode: NICDedicated, Parent: "nosuch0"},
-		{Mode: NICModeInvalid, Parent: "lo"},
+	for _, s := range []Config{
+		{Mode: Dedicated},
+		{Mode: Dedicated, Parent: "nosuch0"},
+		{Mode: ModeInvalid, Parent: "lo"},
 	} {
-		if err := dut.Do(func() error { _, err := SetupNIC(s); return err }); err == nil {
+		if err := dut.Do(func() error { _, err := Setup(s); return err }); err == nil {
 			t.Errorf("%+v accepted", s)
 		}
 	}
