@@ -28,7 +28,7 @@ type pipe struct {
 	sent   int
 	lost   int
 	// plan, when set, decides each segment's fate in turn: a byte below
-	// 40 drops it (at most 6 drops in a row each way), otherwise it arrives after
+	// 40 drops it (at most 3 drops in a row each way), otherwise it arrives after
 	// the base delay plus byte*50µs. Once used up, nothing is lost.
 	plan    []byte
 	planPos int
@@ -69,7 +69,7 @@ func (p *pipe) send(toB bool, s *Segment) {
 		if !toB {
 			d = 1
 		}
-		if b < 40 && p.run[d] < 6 {
+		if b < 40 && p.run[d] < 3 {
 			p.run[d]++
 			p.lost++
 			return
