@@ -29,9 +29,6 @@ type Buffer struct {
 	large bool
 	// from is the source of a received UDP datagram queued on a socket.
 	from netip.AddrPort
-	// frame is handed to Link.WriteBatch; keeping it here avoids
-	// allocating a one-element slice per send.
-	frame [1]nic.Frame
 }
 
 // Bytes is the data.
@@ -79,7 +76,6 @@ func (p *bufferPool) get(n int) *Buffer {
 }
 
 func (p *bufferPool) put(b *Buffer) {
-	b.frame[0] = nic.Frame{}
 	if b.large {
 		p.large.Put(b)
 	} else {

@@ -43,6 +43,12 @@
 // s.pathMTU(dst) to size segments (MSS = pathMTU - 40), s.isLocalAddr(a)
 // to check an address is ours, s.release(b) to drop a buffer unsent.
 //
+// Batching. Frames sent while s.holdTx() is in effect leave together in
+// one Link.WriteBatch at the matching s.releaseTx() (or every 64 frames).
+// The receive goroutine holds it around each received batch, so segments
+// sent from tcpInput are batched already; the glue may hold it around an
+// Output loop on other goroutines. Never hold it across a blocking wait.
+//
 // Receiving. The IPv4 input path calls
 //
 //	s.tcpInput(src, dst netip.Addr, tos uint8, seg []byte)

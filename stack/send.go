@@ -139,20 +139,12 @@ func (s *Stack) resolveAndSend(hop netip.Addr, bcast bool, b *Buffer) error {
 	return nil
 }
 
-// transmit prepends the Ethernet header to b, writes the frame to the
-// link and releases b.
+// transmit prepends the Ethernet header to b and hands the frame to the
+// transmit queue (txq.go), which owns b from here.
 func (s *Stack) transmit(dst [6]byte, etherType uint16, b *Buffer) {
 	eh := wire.EthernetHeader{Dst: dst, Src: s.mac, Type: etherType}
 	eh.Encode(b.Prepend(wire.EthernetHeaderLen))
-	b.frame[0].Data = b.Bytes()
-	n, err := s.link.WriteBatch(b.frame[:])
-	if err != nil || n != 1 {
-		s.drop(DropTxError)
-	} else {
-		s.ctr.txFrames.Add(1)
-		s.ctr.txBytes.Add(uint64(len(b.frame[0].Data)))
-	}
-	s.release(b)
+	s.txq.push(s, b)
 }
 
 // pathMTU is the IPv4 MTU towards dst: the link MTU, or less if an ICMP

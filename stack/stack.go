@@ -30,6 +30,7 @@ type Stack struct {
 	log   *slog.Logger
 	pool  bufferPool
 	ctr   counters
+	txq   txQueue
 
 	// routes is the current address, prefix and gateway; nil Prefix
 	// (invalid) while DHCP has not bound. Swapped whole by setAddress.
@@ -190,8 +191,13 @@ func (s *Stack) rxLoop() {
 	backoff := time.Millisecond
 	for {
 		n, err := s.link.ReadBatch(frames)
-		for i := 0; i < n; i++ {
-			s.input(&frames[i])
+		if n > 0 {
+			// What this batch causes leaves in one WriteBatch.
+			s.holdTx()
+			for i := 0; i < n; i++ {
+				s.input(&frames[i])
+			}
+			s.releaseTx()
 		}
 		if err != nil {
 			if errors.Is(err, nic.ErrClosed) || s.closing.Load() {
