@@ -24,6 +24,7 @@ import (
 type TCPConn struct {
 	st  *tcpStack
 	key tcpKey
+	id  uint64 // unique per stack, for the admin page's URLs
 
 	mu     sync.Mutex
 	tc     *tcp.Conn
@@ -54,6 +55,7 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 		closed:   make(chan struct{}),
 	}
 	c.cfgKeepIdle = cfg.KeepIdle
+	c.id = st.nextID.Add(1)
 	c.emitFn = c.emit
 	c.timer.init(st.s, c.onTimer)
 	return c
@@ -342,6 +344,7 @@ func (c *TCPConn) TCPInfo() tcp.Info {
 	// A wildcard listener's connections know their real local address
 	// only here.
 	info.Local = c.key.local
+	info.ID = c.id
 	info.Listener = c.listener
 	return info
 }

@@ -28,6 +28,7 @@ type tcpStack struct {
 	rng   *mrand.Rand
 
 	resetsSent atomic.Uint64
+	nextID     atomic.Uint64 // tcp.Info.ID of the next connection
 }
 
 // tcpStacks holds each Stack's TCP state. The Stack struct has no field
