@@ -3,6 +3,7 @@ module github.com/tcpbox/tcpbox/hack/bench
 go 1.26.3
 
 require (
+	github.com/tcpbox/tcpbox v0.0.0-00010101000000-000000000000
 	golang.org/x/sys v0.49.0
 	gvisor.dev/gvisor v0.0.0-20260527191743-a81fd9dd382e
 )

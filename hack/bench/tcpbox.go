@@ -1,7 +1,32 @@
 package main
 
-// startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface.
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/tcpbox/tcpbox/nic/afpacket"
+	"github.com/tcpbox/tcpbox/stack"
+)
+
+// startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface,
+// as the appliance does.
 func startTCPBox(iface, cidr string) (listenFunc, func() serverStats, func()) {
-	fatalf("tcpbox server: the stack's TCP API is not wired into the benchmark yet")
-	return nil, nil, nil
+	link, err := afpacket.Open(iface, afpacket.Options{})
+	if err != nil {
+		fatalf("tcpbox: %v", err)
+	}
+	s, err := stack.New(link, stack.Options{Addr: netip.MustParsePrefix(cidr)})
+	if err != nil {
+		fatalf("tcpbox: %v", err)
+	}
+	addr := netip.MustParsePrefix(cidr).Addr()
+	listen := func(port int) (net.Listener, error) {
+		return s.ListenTCP(netip.AddrPortFrom(addr, uint16(port)))
+	}
+	stats := func() serverStats {
+		st := link.Stats()
+		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v", st)}
+	}
+	return listen, stats, func() { s.Close() }
 }
