@@ -2,7 +2,9 @@
 // command-line configuration into a link (AF_PACKET, optionally recorded
 // to a pcap file), a stack, and the services on it, and runs them until
 // its context ends. Logic lives below, in nic, stack and services; this
-// package only connects them and reports state changes.
+// package only connects them and reports state changes. It is not where
+// protocol or service behaviour is decided, and it reads no flags itself
+// (cmd/tcpbox does).
 package appliance
 
 import (
@@ -31,7 +33,9 @@ type Config struct {
 	DHCP    bool
 	// MAC is the stack's hardware address; zero means the interface's.
 	MAC [6]byte
-	// StateDir holds what tcpbox keeps across runs (created if missing).
+	// StateDir is where tcpbox keeps state across runs; it is created if
+	// missing. Nothing is stored there yet (the DHCP lease is not
+	// persisted, so every start discovers afresh).
 	StateDir string
 	// PcapFile, when set, records every frame in both directions.
 	PcapFile string

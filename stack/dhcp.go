@@ -22,12 +22,19 @@ type dhcpGlue struct {
 	state dhcp.State
 }
 
-func (s *Stack) startDHCP() {
+// initDHCP makes the client; New calls it before starting the goroutines
+// that read s.dhcp.
+func (s *Stack) initDHCP() {
 	g := &dhcpGlue{c: dhcp.NewClient(dhcp.Config{
 		MAC: s.mac, ClientID: s.opts.DHCPClientID, Hostname: s.opts.Hostname, Seed: rand.Uint64(),
 	})}
 	g.timer = s.newTimer(s.dhcpTick)
 	s.dhcp = g
+}
+
+// startDHCP sends the first DISCOVER.
+func (s *Stack) startDHCP() {
+	g := s.dhcp
 	g.mu.Lock()
 	g.c.Start(s.now())
 	g.mu.Unlock()

@@ -113,6 +113,9 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	s.udp = udp.NewTable[*UDPConn](uint16(rand.Uint32()))
 	s.udpAll = make(map[*UDPConn]struct{})
 	s.announce = s.newTimer(func(time.Duration) { s.sendGratuitousARP() })
+	if opts.DHCP {
+		s.initDHCP()
+	}
 
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.runTimers(s.done) }()
