@@ -83,7 +83,7 @@ func (br *Bridge) pump(src, dst nic.Link, frames, errs *atomic.Uint64, readErr *
 // Stats describe what a bridge has done.
 type Stats struct {
 	AB, BA             impair.Counters // what the impairment did per direction
-	ABFrames, BAFrames uint64          // frames handed to the far port
+	ABFrames, BAFrames uint64          // frames handed on (to the impairment, for A->B)
 	ABErrors, BAErrors uint64          // frames the far port refused (too big)
 	A, B               nic.Stats       // the ports' own counters
 }

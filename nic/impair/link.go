@@ -1,6 +1,7 @@
 package impair
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -122,15 +123,21 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 		l.tx.offer(now, &frames[i])
 	}
 	l.mu.Unlock()
-	l.flushTX(now)
+	err := l.flushTX(now)
 	l.poke()
+	if err != nil {
+		// The wrapped link was closed under us: say so, as it would.
+		return len(frames), err
+	}
 	return len(frames), tooBig
 }
 
-// flushTX writes the TX frames due by now, in release order.
-func (l *Link) flushTX(now int64) {
+// flushTX writes the TX frames due by now, in release order. It returns
+// nic.ErrClosed if the wrapped link reported it.
+func (l *Link) flushTX(now int64) error {
 	l.txMu.Lock()
 	defer l.txMu.Unlock()
+	var closed error
 	for {
 		l.mu.Lock()
 		l.txBatch, l.txIdx = l.txBatch[:0], l.txIdx[:0]
@@ -144,7 +151,7 @@ func (l *Link) flushTX(now int64) {
 		}
 		l.mu.Unlock()
 		if len(l.txBatch) == 0 {
-			return
+			return closed
 		}
 		// Frames the wrapped link refuses are lost like any other; the
 		// error is counted, not returned to a writer who has left.
@@ -152,6 +159,9 @@ func (l *Link) flushTX(now int64) {
 			l.mu.Lock()
 			l.txErrors++
 			l.mu.Unlock()
+			if errors.Is(err, nic.ErrClosed) {
+				closed = err
+			}
 		}
 		l.mu.Lock()
 		for _, idx := range l.txIdx {

@@ -275,3 +275,15 @@ func TestNewRejectsInvalid(t *testing.T) {
 		t.Fatal("accepted loss -1")
 	}
 }
+
+// TestInnerClosedReported: a TX-impaired link whose wrapped link was
+// closed by someone else reports ErrClosed instead of swallowing writes.
+func TestInnerClosedReported(t *testing.T) {
+	a, _ := pair(t)
+	l := Wrap(a, Profile{TX: Direction{Duplicate: 0.5}}, 1)
+	defer l.Close()
+	a.Close()
+	if _, err := l.WriteBatch([]nic.Frame{mkFrame(0, 60)}); !errors.Is(err, nic.ErrClosed) {
+		t.Fatalf("WriteBatch over a closed link: %v", err)
+	}
+}
