@@ -176,3 +176,21 @@ func BenchmarkInputUDPSocket(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// BenchmarkSendUDP is the send path: one 1472-byte datagram per op through
+// UDPConn.WriteToUDPAddrPort to a resolved neighbour.
+func BenchmarkSendUDP(b *testing.B) {
+	s, _ := newSinkStack(b)
+	c, err := s.ListenUDP(netip.AddrPort{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := make([]byte, 1472)
+	to := netip.AddrPortFrom(peerIP, 9)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		c.WriteToUDPAddrPort(p, to)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}

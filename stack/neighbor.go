@@ -2,6 +2,7 @@ package stack
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"time"
 
@@ -26,6 +27,13 @@ func (s *Stack) arpInput(b []byte) {
 	r := s.routes.Load()
 	ours := r.Prefix.IsValid() && a.TargetIP() == r.Prefix.Addr()
 	now := s.now()
+	if r.Prefix.IsValid() && a.SenderIP() == r.Prefix.Addr() && a.SenderMAC() != s.mac {
+		// Someone else claims our address: defend it, but neither learn
+		// from the claim nor answer it (an announcement is not a
+		// question, RFC 5227 §3).
+		s.addressConflict(now, a.SenderMAC())
+		return
+	}
 	s.arpMu.Lock()
 	reply := s.arp.Input(now, a, ours)
 	next := s.arp.NextDeadline()
@@ -38,6 +46,29 @@ func (s *Stack) arpInput(b []byte) {
 		s.ctr.arpReplies.Add(1)
 	}
 }
+
+// addressConflict handles another host claiming our address (RFC 5227
+// §2.4 (b)): log it, count it, and defend the address with one
+// announcement unless we defended within DEFEND_INTERVAL (10 s). tcpbox
+// keeps its configured address either way; an operator must fix the
+// clash.
+func (s *Stack) addressConflict(now time.Duration, other [6]byte) {
+	s.ctr.arpConflicts.Add(1)
+	s.arpMu.Lock()
+	defend := !s.defended || now-s.lastDefend >= defendInterval
+	if defend {
+		s.defended, s.lastDefend = true, now
+	}
+	s.arpMu.Unlock()
+	if defend {
+		r := s.routes.Load()
+		s.log.Warn("address conflict", "addr", r.Prefix.Addr(), "other_mac", net.HardwareAddr(other[:]).String())
+		s.sendGratuitousARP()
+	}
+}
+
+// defendInterval is RFC 5227's DEFEND_INTERVAL.
+const defendInterval = 10 * time.Second
 
 func (s *Stack) arpTick(now time.Duration) {
 	s.arpMu.Lock()

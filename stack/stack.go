@@ -37,9 +37,11 @@ type Stack struct {
 	routes atomic.Pointer[ip.Routes]
 	ipID   atomic.Uint32
 
-	arpMu    sync.Mutex
-	arp      *arp.Cache[*Buffer]
-	arpTimer *Timer
+	arpMu      sync.Mutex
+	arp        *arp.Cache[*Buffer]
+	arpTimer   *Timer
+	defended   bool          // an address defence was sent (RFC 5227), under arpMu
+	lastDefend time.Duration // when, under arpMu
 
 	fragMu    sync.Mutex
 	reasm     *ip.Reassembler

@@ -208,3 +208,30 @@ func TestTCPWithoutTCPAnswersRST(t *testing.T) {
 	h.waitDrop(DropTCPNoConn, 3)
 	h.none(50*time.Millisecond, func(f []byte) bool { return !isARP(f) })
 }
+
+func TestAddressConflictDefended(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.out() // start announcement
+	intruder := [6]byte{2, 0, 0, 0, 0, 0x66}
+	claim := arpFrame(wire.ARPRequest, intruder, wire.BroadcastMAC, dutIP, [6]byte{}, dutIP)
+	h.in(claim)
+	// One defence (RFC 5227 §2.4 (b)): our announcement.
+	f := h.out()
+	e, _ := wire.ParseEthernet(f)
+	a, err := wire.ParseARP(e.Payload())
+	if err != nil || a.SenderIP() != dutIP || a.SenderMAC() != dutMAC || a.TargetIP() != dutIP {
+		t.Fatalf("defence %x", f)
+	}
+	// A second claim within 10 s is counted but not answered.
+	h.in(claim)
+	h.waitStat(func(s Stats) bool { return s.ARPConflicts == 2 })
+	h.none(50*time.Millisecond, func([]byte) bool { return true })
+	// The intruder's claim did not replace anything: we still answer for
+	// our address.
+	h.in(arpFrame(wire.ARPRequest, peerMAC, wire.BroadcastMAC, peerIP, [6]byte{}, dutIP))
+	f = h.out()
+	e, _ = wire.ParseEthernet(f)
+	if a, _ := wire.ParseARP(e.Payload()); a.Op() != wire.ARPReply || a.SenderMAC() != dutMAC {
+		t.Fatalf("reply after conflict %x", f)
+	}
+}

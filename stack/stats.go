@@ -118,6 +118,9 @@ type Stats struct {
 	// ARPIn counts valid ARP packets taken in; ICMPIn valid ICMP messages
 	// acted on (echo requests, fragmentation-needed).
 	ARPIn, ICMPIn uint64
+	// ARPConflicts counts ARP packets from another host claiming our
+	// address (RFC 5227).
+	ARPConflicts uint64
 	// FragmentsIn counts fragments received; Reassembled the datagrams
 	// completed; FragmentsOut the fragments sent.
 	FragmentsIn, Reassembled, FragmentsOut uint64
@@ -139,7 +142,7 @@ type counters struct {
 	drops                                            [NumDropReasons]atomic.Uint64
 	echoReplies, icmpErrors, arpRequests, arpReplies atomic.Uint64
 	udpIn, udpOut                                    atomic.Uint64
-	arpIn, icmpIn                                    atomic.Uint64
+	arpIn, icmpIn, arpConflicts                      atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
 }
 
@@ -154,7 +157,7 @@ func (s *Stack) Stats() Stats {
 		EchoReplies: c.echoReplies.Load(), ICMPErrors: c.icmpErrors.Load(),
 		ARPRequests: c.arpRequests.Load(), ARPReplies: c.arpReplies.Load(),
 		UDPIn: c.udpIn.Load(), UDPOut: c.udpOut.Load(),
-		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(),
+		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(), ARPConflicts: c.arpConflicts.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
 		Link: s.link.Stats(),
 	}
