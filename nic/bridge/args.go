@@ -34,6 +34,7 @@ Impairment (applied to the directions chosen by -dir, default both):
   -dup P         duplication probability
   -corrupt P     probability one bit of a frame is flipped
   -rate R        bottleneck rate (10mbit, 1gbit, 500kbit)
+  -burst BYTES   token bucket depth (default one frame)
   -queue BYTES   drop-tail queue in front of the bottleneck (default 150000)
   -limit N       most frames held per direction (default 1000)
   -dir D         both, ab (A->B only) or ba (B->A only)
@@ -47,7 +48,7 @@ Impairment (applied to the directions chosen by -dir, default both):
 var directionKeys = map[string]bool{
 	"loss": true, "ge": true, "delay": true, "jitter": true, "dist": true,
 	"reorder": true, "gap": true, "dup": true, "corrupt": true,
-	"rate": true, "queue": true, "limit": true,
+	"rate": true, "burst": true, "queue": true, "limit": true,
 }
 
 // ParseArgs reads a bridge command line (without the program name). Flags

@@ -98,8 +98,8 @@ func FormatRate(bits int64) string {
 // text form of a Direction (String writes it):
 //
 //	loss=0.1 ge=p/r/h/k delay=10ms jitter=2ms dist=uniform|normal
-//	reorder=0.05 gap=2ms dup=0.01 corrupt=0.001 rate=10mbit queue=30000
-//	limit=1000
+//	reorder=0.05 gap=2ms dup=0.01 corrupt=0.001 rate=10mbit burst=15000
+//	queue=30000 limit=1000
 //
 // An empty string is the zero Direction. Unknown keys, repeated keys and
 // out-of-range values are errors, all reported at once.
@@ -171,6 +171,8 @@ func (d *Direction) Set(k, v string) error {
 		d.Rate, err = ParseRate(v)
 	case "queue":
 		d.QueueBytes, err = parseCount(v)
+	case "burst":
+		d.Burst, err = parseCount(v)
 	case "limit":
 		d.Limit, err = parseCount(v)
 	default:
@@ -236,6 +238,9 @@ func (d Direction) String() string {
 	}
 	if d.Rate != 0 {
 		add("rate", FormatRate(d.Rate))
+	}
+	if d.Burst != 0 {
+		add("burst", strconv.Itoa(d.Burst))
 	}
 	if d.QueueBytes != 0 {
 		add("queue", strconv.Itoa(d.QueueBytes))

@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseDirection(t *testing.T) {
-	d, err := ParseDirection("loss=10%,ge=0.01/0.25,delay=10ms,jitter=2ms,dist=normal,reorder=0.05,gap=3ms,dup=0.01,corrupt=0.001,rate=10mbit,queue=30000,limit=500")
+	d, err := ParseDirection("loss=10%,ge=0.01/0.25,delay=10ms,jitter=2ms,dist=normal,reorder=0.05,gap=3ms,dup=0.01,corrupt=0.001,rate=10mbit,burst=3000,queue=30000,limit=500")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -15,7 +15,7 @@ func TestParseDirection(t *testing.T) {
 		Loss: 0.1, GE: GilbertElliott{P: 0.01, R: 0.25, H: 0, K: 1},
 		Delay: 10 * time.Millisecond, Jitter: 2 * time.Millisecond, Dist: Normal,
 		Reorder: 0.05, ReorderGap: 3 * time.Millisecond, Duplicate: 0.01, Corrupt: 0.001,
-		Rate: 10_000_000, QueueBytes: 30000, Limit: 500,
+		Rate: 10_000_000, Burst: 3000, QueueBytes: 30000, Limit: 500,
 	}
 	if d != want {
 		t.Fatalf("got %+v\nwant %+v", d, want)

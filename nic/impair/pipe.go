@@ -16,7 +16,7 @@ type pipe struct {
 	rng *rand.Rand
 
 	bad         bool  // Gilbert-Elliott state
-	busyUntil   int64 // when the bottleneck finishes what it holds
+	tat         int64 // token bucket: when the bucket would be full again with nothing sent (GCRA's theoretical arrival time)
 	lastRelease int64 // release time of the latest in-order frame
 	seq         uint64
 
@@ -120,14 +120,19 @@ func (p *pipe) geLose() bool {
 func (p *pipe) release(now int64, n int) (int64, bool) {
 	at := now
 	if p.d.Rate > 0 {
-		start := max(now, p.busyUntil)
-		// Bytes still waiting or in transmission at now.
-		backlog := float64(start-now) * float64(p.d.Rate) / 8e9
+		// The token bucket as a virtual schedule (the Generic Cell Rate
+		// Algorithm, ITU-T I.371): each frame moves tat on by its
+		// transmission time; it may leave once tat is within tau (the
+		// burst, in time) of now.
+		tau := int64(float64(p.d.Burst) * 8e9 / float64(p.d.Rate))
+		start := max(now, p.tat)
+		// Bytes waiting for tokens at now.
+		backlog := float64(start-tau-now) * float64(p.d.Rate) / 8e9
 		if backlog+float64(n) > float64(p.d.QueueBytes) {
 			return 0, false
 		}
-		p.busyUntil = start + int64(math.Round(float64(n)*8e9/float64(p.d.Rate)))
-		at = p.busyUntil
+		p.tat = start + int64(math.Round(float64(n)*8e9/float64(p.d.Rate)))
+		at = max(now, p.tat-tau)
 	}
 	delay := int64(p.d.Delay)
 	if j := int64(p.d.Jitter); j > 0 {

@@ -375,3 +375,27 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRateBurst: a bucket Burst bytes deep lets that much through at once,
+// then frames leave at the rate.
+func TestRateBurst(t *testing.T) {
+	// 8 Mbit/s is one byte per microsecond.
+	p := newPipe(Direction{Rate: 8_000_000, Burst: 10_000, QueueBytes: 100_000}, 1, streamTX, 1514)
+	for i := 0; i < 15; i++ {
+		f := mkFrame(i, 1000)
+		p.offer(0, &f)
+	}
+	var at []int64
+	for len(p.h) > 0 {
+		at = append(at, p.h.pop().at)
+	}
+	for i, a := range at {
+		want := int64(0)
+		if i >= 10 {
+			want = int64(i-9) * 1000 * 1000 // 1000 bytes = 1 ms each
+		}
+		if a != want {
+			t.Errorf("frame %d leaves at %v, want %v", i, time.Duration(a), time.Duration(want))
+		}
+	}
+}

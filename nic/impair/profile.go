@@ -46,10 +46,12 @@ type Direction struct {
 	ReorderGap time.Duration // default 1ms
 	Duplicate  float64       // probability a frame is sent twice
 	Corrupt    float64       // probability one random bit of a frame is flipped
-	// Rate is the bottleneck in bits per second (0: none). Frames wait in
-	// a drop-tail FIFO of QueueBytes behind a link of that rate: a token
-	// bucket one frame deep.
+	// Rate is the bottleneck in bits per second (0: none): a token bucket
+	// filled at Rate and Burst bytes deep (0: one frame, so frames leave
+	// one serialization time apart), with a drop-tail FIFO of QueueBytes
+	// in front for frames waiting for tokens.
 	Rate       int64
+	Burst      int
 	QueueBytes int // default DefaultQueueBytes
 	// Limit bounds the frames held in this direction (queued, delayed, or
 	// ready for the reader); beyond it frames are dropped (DropLimit).
@@ -115,6 +117,7 @@ func (d Direction) Validate() error {
 	nonneg("reorder gap", int64(d.ReorderGap))
 	nonneg("rate", d.Rate)
 	nonneg("queue", int64(d.QueueBytes))
+	nonneg("burst", int64(d.Burst))
 	nonneg("limit", int64(d.Limit))
 	if d.Delay > time.Hour || d.Jitter > time.Hour || d.ReorderGap > time.Hour {
 		errs = append(errs, errors.New("delays above one hour"))
