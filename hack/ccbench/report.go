@@ -23,9 +23,9 @@ type result struct {
 	Intact      bool
 	Err         string `json:",omitempty"`
 
-	Retrans   uint64  // sender's retransmitted segments
-	Dropped   uint64  // data-direction frames the path dropped (random loss and queue)
-	DropQueue uint64  // of which the bottleneck queue (drop-tail)
+	Retrans     uint64  // sender's retransmitted segments
+	Dropped     uint64  // data-direction frames the path dropped (random loss and queue)
+	DropQueue   uint64  // of which the bottleneck queue (drop-tail)
 	RetxPerLost float64 // Retrans / Dropped; 0 when nothing was dropped
 	SRTTms      float64 // mean of the sender's SRTT sampled every 100 ms
 	MinRTTms    float64

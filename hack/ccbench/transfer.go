@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -151,4 +150,3 @@ wait:
 	return res
 }
 
-var errTimeout = errors.New("timed out")
