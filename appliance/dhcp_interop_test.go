@@ -22,7 +22,7 @@ func TestDHCPWithKernelPeer(t *testing.T) {
 	p := testbed.NewPair(t, testbed.PairOptions{})
 	wd, _ := os.Getwd()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := p.Peer.Cmd(ctx, "python3", "-u", filepath.Join(wd, "testdata", "dhcp_server.py"), p.PeerIf, "60")
+	srv := p.Peer.Cmd(ctx, "python3", "-u", filepath.Join(wd, "testdata", "dhcp_server.py"), p.PeerIf, "4")
 	out, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +72,12 @@ func TestDHCPWithKernelPeer(t *testing.T) {
 	expect("REQUEST from 0.0.0.0:68")
 	if _, recv, outp := ping(t, p.Peer, "-c", "3", "-i", "0.2", "-W", "5", "198.18.0.50"); recv != 3 {
 		t.Fatalf("ping the leased address:\n%s", outp)
+	}
+	// The lease is 4 s: at T1 (2 s) the client renews by unicast from its
+	// address, and the server's unicast ACK keeps it bound.
+	expect("REQUEST from 198.18.0.50:68")
+	if _, recv, outp := ping(t, p.Peer, "-c", "2", "-i", "0.2", "-W", "5", "198.18.0.50"); recv != 2 {
+		t.Fatalf("ping after renewal:\n%s", outp)
 	}
 	stop()
 	expect("RELEASE from 198.18.0.50:68")

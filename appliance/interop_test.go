@@ -221,6 +221,8 @@ func TestKernelPeer(t *testing.T) {
 	}{
 		{100, []string{"-c", "100", "-s", "1472", "-i", "0.01", "-W", "5", "198.18.0.2"}},
 		{20, []string{"-c", "20", "-s", "4000", "-i", "0.01", "-W", "5", "198.18.0.2"}},
+		// The largest echo there is: 45 fragments each way.
+		{3, []string{"-c", "3", "-s", "65507", "-i", "0.2", "-W", "5", "198.18.0.2"}},
 	} {
 		sent, recv, out := ping(t, p.Peer, c.args...)
 		if sent != c.n || recv != c.n || strings.Contains(out, "DUP") {
@@ -248,8 +250,8 @@ func TestKernelPeer(t *testing.T) {
 		"frame.number", "_ws.col.Info"); len(lines) > 0 {
 		t.Errorf("the DUT kernel answered:\n%s", strings.Join(lines, "\n"))
 	}
-	if lines := tsharkFields(t, peerCap.file, fmt.Sprintf("eth.src == %s && icmp.type == 0", macString(tcpboxMAC)), "frame.number"); len(lines) < 120 {
-		t.Errorf("peer capture: %d echo reply frames from tcpbox, want at least 120", len(lines))
+	if lines := tsharkFields(t, peerCap.file, fmt.Sprintf("eth.src == %s && icmp.type == 0", macString(tcpboxMAC)), "frame.number"); len(lines) < 123 {
+		t.Errorf("peer capture: %d echo reply frames from tcpbox, want at least 123", len(lines))
 	}
 
 	// 4. tcpbox's own capture through nic/pcap: no malformed frames and no
@@ -258,9 +260,10 @@ func TestKernelPeer(t *testing.T) {
 		t.Errorf("tshark flags frames in tcpbox's pcap:\n%s", strings.Join(lines, "\n"))
 	}
 	all := tsharkFields(t, pcapFile, "frame", "frame.number")
-	// 100 + 20 x 3 fragments echo requests and as many replies, ARP.
-	if len(all) < 320 {
-		t.Errorf("tcpbox's pcap holds %d frames, want the whole run (>= 320)", len(all))
+	// 100 + 20 x 3 + 3 x 45 fragments of echo requests, as many replies,
+	// ARP.
+	if len(all) < 590 {
+		t.Errorf("tcpbox's pcap holds %d frames, want the whole run (>= 590)", len(all))
 	}
 	t.Logf("tcpbox pcap: %d frames, none malformed or with a bad checksum", len(all))
 }
