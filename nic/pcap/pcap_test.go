@@ -358,3 +358,36 @@ func TestWrapCompletesPartialChecksum(t *testing.T) {
 		b.Close()
 	}
 }
+
+// orderLink answers every written frame at once, from inside WriteBatch,
+// as a fast peer on another goroutine may: the answer is readable before
+// WriteBatch returns.
+type orderLink struct {
+	nic.Link
+	tee *Link
+}
+
+func (o *orderLink) WriteBatch(frames []nic.Frame) (int, error) {
+	// The peer's answer is read (and recorded) before the write returns.
+	o.tee.sink.WriteFrame(o.tee.clock(), []byte("answer"))
+	return len(frames), nil
+}
+
+func TestWrapRecordsSendBeforeWrite(t *testing.T) {
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer a.Close()
+	defer b.Close()
+	var buf bytes.Buffer
+	ol := &orderLink{Link: a}
+	tee := Wrap(ol, &buf, Options{})
+	ol.tee = tee
+	tee.WriteBatch([]nic.Frame{{Data: []byte("request")}, {Data: payload(0, 1600)}, {Data: []byte("after")}})
+	recs := readAll(t, &buf)
+	if len(recs) != 2 || string(recs[0].Data) != "request" || string(recs[1].Data) != "answer" {
+		var got []string
+		for _, r := range recs {
+			got = append(got, string(r.Data[:min(len(r.Data), 8)]))
+		}
+		t.Fatalf("records %q, want [request answer] (oversize frame and what follows unrecorded)", got)
+	}
+}

@@ -89,11 +89,20 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 	return n, err
 }
 
-// WriteBatch writes to the wrapped link and records the frames it took.
+// WriteBatch records the frames, then writes them to the wrapped link.
+// Recording first keeps the file in wire order: recorded after the write,
+// a fast peer's answer, read and recorded meanwhile, could land before the
+// frame it answers. Frames from the first one longer than the link's MTU
+// (plus Ethernet header and VLAN tag, GSO super-frames excepted) are not
+// recorded, since links refuse them and stop the batch there.
 func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
-	n, err := l.Link.WriteBatch(frames)
-	l.record(frames[:n])
-	return n, err
+	limit := l.Link.MTU() + nic.EthernetHeaderLen + 4
+	k := 0
+	for k < len(frames) && (len(frames[k].Data) <= limit || frames[k].Offload.GSOType != 0) {
+		k++
+	}
+	l.record(frames[:k])
+	return l.Link.WriteBatch(frames)
 }
 
 func (l *Link) record(frames []nic.Frame) {
