@@ -31,7 +31,8 @@ func main() {
 		host     = flag.String("hostname", "tcpbox", "hostname of the box")
 		password = flag.String("password", "", "gokrazy web interface password (default: generated once, kept in -state)")
 		state    = flag.String("state", "", "directory for the generated password (default $XDG_CONFIG_HOME/tcpbox-image)")
-		tflags   = flag.String("tcpbox-flags", strings.Join(build.DefaultTcpboxFlags, " "), "tcpbox's flags, separated by spaces")
+		tflags   = flag.String("tcpbox-flags", "", "tcpbox's flags, separated by spaces (default per target: amd64/arm64 \""+strings.Join(build.TcpboxFlags["amd64"], " ")+"\", pi \""+strings.Join(build.TcpboxFlags["pi"], " ")+"\")")
+		nic      = flag.String("nic", "", `tcpbox's interface as init prepares it: "dedicated IFACE", "macvlan PARENT CHILD" or "none" (default per target: amd64/arm64 "dedicated eth1", pi "macvlan eth0 tcpbox0")`)
 		serial   = flag.String("serial", "", `serial console, e.g. "ttyS0,115200" (default per target; "off" for none)`)
 		port     = flag.Int("http-port", 80, "gokrazy web interface port")
 		eeprom   = flag.Bool("pi-eeprom", false, "pi: add the boot EEPROM update files (the Pi flashes them at boot)")
@@ -68,9 +69,13 @@ func main() {
 		fmt.Println(pw)
 		return
 	}
+	var tcpboxFlags []string
+	if *tflags != "" {
+		tcpboxFlags = strings.Fields(*tflags)
+	}
 	cfg := &build.Config{
 		Target: *target, Hostname: *host, Password: pw, HTTPPort: *port,
-		Tcpbox: strings.Fields(*tflags), Serial: *serial, PiEEPROM: *eeprom, Log: logf,
+		Tcpbox: tcpboxFlags, NIC: *nic, Serial: *serial, PiEEPROM: *eeprom, Log: logf,
 		TcpboxBinary: *tbin,
 	}
 	switch {

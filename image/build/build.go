@@ -39,11 +39,15 @@ var DefaultTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Config describes one image.
 type Config struct {
-	Target   string   // "amd64", "arm64" or "pi"
-	Hostname string   // default "tcpbox"
-	Password string   // the gokrazy web interface password (user gokrazy)
-	HTTPPort int      // gokrazy web interface port, default 80
-	Tcpbox   []string // tcpbox's flags; default DefaultTcpboxFlags
+	Target   string // "amd64", "arm64" or "pi"
+	Hostname string // default "tcpbox"
+	Password string // the gokrazy web interface password (user gokrazy)
+	HTTPPort int    // gokrazy web interface port, default 80
+	NIC      string
+	Tcpbox   []string // tcpbox's flags; default the target's (TcpboxFlags)
+	// NIC is the line init's console wrapper reads to prepare tcpbox's
+	// interface ("dedicated eth1", "macvlan eth0 tcpbox0"); default the
+	// target's (DefaultNIC).
 	// Serial is the kernel's serial console, e.g. "ttyS0,115200"; empty
 	// selects the target's default, "off" none.
 	Serial string
@@ -61,9 +65,22 @@ type Config struct {
 	Log func(format string, args ...any)
 }
 
-// DefaultTcpboxFlags run tcpbox on the second NIC with a static address
-// from the benchmarking range, its state on /perm.
-var DefaultTcpboxFlags = []string{"-iface", "eth1", "-addr", "198.18.3.15/24", "-state", "/perm/tcpbox"}
+// TcpboxFlags are tcpbox's default flags per target: on a PC or QEMU it
+// owns the second NIC with a static address from the benchmarking range
+// (QEMU's test network); on a Pi, with one port, it gets a macvlan child of
+// eth0 and asks the LAN's DHCP server for an address. State lives on /perm.
+var TcpboxFlags = map[string][]string{
+	"amd64": {"-iface", "eth1", "-addr", "198.18.3.15/24", "-state", "/perm/tcpbox"},
+	"arm64": {"-iface", "eth1", "-addr", "198.18.3.15/24", "-state", "/perm/tcpbox"},
+	"pi":    {"-iface", "tcpbox0", "-dhcp", "-state", "/perm/tcpbox"},
+}
+
+// DefaultNIC is how init prepares tcpbox's interface per target.
+var DefaultNIC = map[string]string{
+	"amd64": "dedicated eth1",
+	"arm64": "dedicated eth1",
+	"pi":    "macvlan eth0 tcpbox0",
+}
 
 func (c *Config) defaults() error {
 	if _, ok := targets[c.Target]; !ok {
@@ -82,7 +99,13 @@ func (c *Config) defaults() error {
 		c.HTTPPort = 80
 	}
 	if c.Tcpbox == nil {
-		c.Tcpbox = DefaultTcpboxFlags
+		c.Tcpbox = TcpboxFlags[c.Target]
+	}
+	if c.NIC == "" {
+		c.NIC = DefaultNIC[c.Target]
+	}
+	if f := strings.Fields(c.NIC); !(len(f) == 2 && f[0] == "dedicated") && !(len(f) == 3 && f[0] == "macvlan") && c.NIC != "none" {
+		return fmt.Errorf("build: NIC %q: want \"dedicated IFACE\", \"macvlan PARENT CHILD\" or \"none\"", c.NIC)
 	}
 	for _, a := range c.Tcpbox {
 		if strings.Contains(a, "\n") {

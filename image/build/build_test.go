@@ -149,7 +149,8 @@ func TestDiskAmd64(t *testing.T) {
 		"etc/hostname":         "tcpbox\n",
 		"etc/gokr-pw.txt":      "test-password",
 		"etc/http-port.txt":    "80",
-		"etc/tcpbox/flags.txt": strings.Join(DefaultTcpboxFlags, "\n") + "\n",
+		"etc/tcpbox/flags.txt": strings.Join(TcpboxFlags["amd64"], "\n") + "\n",
+		"etc/tcpbox/nic.txt":   "dedicated eth1\n",
 	} {
 		got, err := os.ReadFile(filepath.Join(rdir, name))
 		if err != nil || !strings.HasSuffix(string(got), want) {
@@ -310,6 +311,7 @@ func TestBadConfig(t *testing.T) {
 		{Target: "amd64", Password: "a:b"},
 		{Target: "amd64", Password: "x", Hostname: "a b"},
 		{Target: "amd64", Password: "x", Tcpbox: []string{"-a\nb"}},
+		{Target: "amd64", Password: "x", NIC: "bridge eth0"},
 	} {
 		if err := c.defaults(); err == nil {
 			t.Errorf("%+v accepted", c)

@@ -43,6 +43,9 @@ func rootTree(c *Config, t target, bins *binaries) (map[string]rootEntry, error)
 	file("etc/gokr-pw.txt", []byte(c.Password), 0o400)
 	file("etc/http-port.txt", []byte(strconv.Itoa(c.HTTPPort)), 0o644)
 	link("etc/resolv.conf", "/tmp/resolv.conf")
+	if c.NIC != "none" {
+		file("etc/tcpbox/nic.txt", []byte(c.NIC+"\n"), 0o644)
+	}
 	file("etc/tcpbox/flags.txt", []byte("# tcpbox's flags, one per line (written by the image builder)\n"+strings.Join(c.Tcpbox, "\n")+"\n"), 0o644)
 
 	file("gokrazy/init", bins.init, 0o755)

@@ -25,7 +25,7 @@ func runConsole(argv []string) int {
 		fmt.Fprintln(os.Stderr, "tcpbox-console: usage: tcpbox-console PROGRAM [ARGS...]")
 		return 125
 	}
-	if err := prepareNIC(argv[1:]); err != nil {
+	if err := prepareNIC(); err != nil {
 		fmt.Fprintln(os.Stderr, "tcpbox-console:", err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/tcpbox/tcpbox/appliance/nicsetup"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -58,17 +59,32 @@ func TestConsoleExitStatus(t *testing.T) {
 	}
 }
 
-func TestFlagValue(t *testing.T) {
-	args := []string{"-addr", "198.18.3.15/24", "-iface", "eth1", "--state=/perm/tcpbox"}
-	if v := flagValue(args, "iface"); v != "eth1" {
-		t.Errorf("iface = %q", v)
+func TestParseNIC(t *testing.T) {
+	c, err := parseNIC([]byte("# tcpbox's NIC\ndedicated eth1\n"))
+	if err != nil || c.Mode != nicsetup.Dedicated || c.Parent != "eth1" {
+		t.Errorf("dedicated: %+v, %v", c, err)
 	}
-	if v := flagValue(args, "state"); v != "/perm/tcpbox" {
-		t.Errorf("state = %q", v)
+	c, err = parseNIC([]byte("macvlan eth0 tcpbox0"))
+	if err != nil || c.Mode != nicsetup.Macvlan || c.Parent != "eth0" || c.Child != "tcpbox0" {
+		t.Errorf("macvlan: %+v, %v", c, err)
 	}
-	if v := flagValue([]string{"eth1", "iface"}, "iface"); v != "" {
-		t.Errorf("positional words taken as a flag: %q", v)
+	for _, bad := range []string{"", "dedicated", "macvlan eth0", "bridge eth0", "dedicated eth1\ndedicated eth2"} {
+		if _, err := parseNIC([]byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
+}
+
+func FuzzParseNIC(f *testing.F) {
+	for _, s := range []string{"dedicated eth1", "macvlan eth0 tcpbox0", "# x\n\nmacvlan a b\n", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := parseNIC(b)
+		if err == nil && (c.Parent == "" || (c.Mode != nicsetup.Dedicated && c.Mode != nicsetup.Macvlan)) {
+			t.Fatalf("%q gave %+v", b, c)
+		}
+	})
 }
 
 func FuzzParseFlags(f *testing.F) {
@@ -84,7 +100,6 @@ func FuzzParseFlags(f *testing.F) {
 			if a == "" || strings.HasPrefix(a, "#") || strings.ContainsAny(a, "\n") {
 				t.Fatalf("argument %q from %q", a, b)
 			}
-			flagValue(args, a)
 		}
 	})
 }

@@ -5,44 +5,57 @@ import (
 	"os"
 	"strings"
 
-	"github.com/vishvananda/netlink"
+	"github.com/tcpbox/tcpbox/appliance/nicsetup"
 )
 
-// prepareNIC readies tcpbox's interface (the value of its -iface flag)
-// before tcpbox starts: in a gokrazy image nothing else configures a second
-// NIC, and an AF_PACKET socket on a down link sees no frames. It turns IPv6
-// off there first (so no autoconfiguration starts when the link comes up)
-// and brings the link up. tcpbox's own NIC setup (appliance.SetupNIC) does
-// this and more; doing the minimum here keeps the image working whatever
-// tcpbox's flags select.
-func prepareNIC(args []string) error {
-	iface := flagValue(args, "iface")
-	if iface == "" {
-		return nil
+// NICFile names tcpbox's interface for init to prepare, one line:
+//
+//	dedicated IFACE           tcpbox owns IFACE (eth1 on a PC or QEMU)
+//	macvlan PARENT CHILD      tcpbox gets CHILD, a macvlan of PARENT (a Pi)
+//
+// In an image nothing else configures tcpbox's NIC before it starts (a
+// second NIC stays down, and a macvlan child does not exist yet), so the
+// console wrapper runs nicsetup before starting tcpbox, on every start.
+const NICFile = "/etc/tcpbox/nic.txt"
+
+func parseNIC(b []byte) (nicsetup.Config, error) {
+	var line string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if line != "" {
+				return nicsetup.Config{}, fmt.Errorf("nic: more than one line")
+			}
+			line = l
+		}
 	}
-	if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+iface+"/disable_ipv6", []byte("1"), 0); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("prepare %s: %w", iface, err)
+	f := strings.Fields(line)
+	switch {
+	case len(f) == 2 && f[0] == "dedicated":
+		return nicsetup.Config{Mode: nicsetup.Dedicated, Parent: f[1]}, nil
+	case len(f) == 3 && f[0] == "macvlan":
+		return nicsetup.Config{Mode: nicsetup.Macvlan, Parent: f[1], Child: f[2]}, nil
 	}
-	link, err := netlink.LinkByName(iface)
-	if err != nil {
-		return fmt.Errorf("prepare %s: %w", iface, err)
-	}
-	if err := netlink.LinkSetUp(link); err != nil {
-		return fmt.Errorf("prepare %s: up: %w", iface, err)
-	}
-	return nil
+	return nicsetup.Config{}, fmt.Errorf("nic: %q: want \"dedicated IFACE\" or \"macvlan PARENT CHILD\"", line)
 }
 
-// flagValue finds -name VALUE, --name VALUE or -name=VALUE in args.
-func flagValue(args []string, name string) string {
-	for i, a := range args {
-		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return v
-		}
-		if a == name && i+1 < len(args) && strings.HasPrefix(args[i], "-") {
-			return args[i+1]
-		}
+// prepareNIC sets up the interface NICFile names; without the file it
+// does nothing.
+func prepareNIC() error {
+	b, err := os.ReadFile(NICFile)
+	if os.IsNotExist(err) {
+		return nil
 	}
-	return ""
+	if err != nil {
+		return err
+	}
+	cfg, err := parseNIC(b)
+	if err != nil {
+		return err
+	}
+	nic, err := nicsetup.Setup(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "tcpbox-console: %s NIC %s ready (MAC %x, MTU %d)\n", cfg.Mode, nic.Name, nic.MAC, nic.MTU)
+	return nil
 }
