@@ -239,3 +239,21 @@ func (h *harness) waitStat(ok func(Stats) bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// barrier returns the frames the stack sends before it answers an ARP
+// request sent now: the receive goroutine handles frames in order, so
+// whatever earlier input caused is among them.
+func (h *harness) barrier() [][]byte {
+	h.t.Helper()
+	h.in(arpFrame(wire.ARPRequest, peerMAC, wire.BroadcastMAC, peerIP, [6]byte{}, dutIP))
+	var before [][]byte
+	for {
+		f := h.out()
+		if e, err := wire.ParseEthernet(f); err == nil && e.EtherType() == wire.EtherTypeARP {
+			if a, err := wire.ParseARP(e.Payload()); err == nil && a.Op() == wire.ARPReply && a.TargetIP() == peerIP {
+				return before
+			}
+		}
+		before = append(before, f)
+	}
+}
