@@ -9,7 +9,6 @@ import (
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
-
 func TestGratuitousARPAtStart(t *testing.T) {
 	h := newHarness(t, Options{})
 	for i := 0; i < 2; i++ {
