@@ -119,23 +119,6 @@ func (h *harness) outIPv4(proto uint8) wire.IPv4 {
 	}
 }
 
-// none checks that the stack sends nothing matching keep within d (real
-// time: only for asserting silence, never for ordering).
-func (h *harness) none(d time.Duration, keep func([]byte) bool) {
-	h.t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case f := <-h.rx:
-			if keep(f) {
-				h.t.Fatalf("unexpected frame %x", f)
-			}
-		case <-deadline:
-			return
-		}
-	}
-}
-
 // waitDrop waits until the drop counter for r reaches n.
 func (h *harness) waitDrop(r DropReason, n uint64) {
 	h.t.Helper()
