@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/tcpbox/tcpbox/nic/afpacket"
 	"github.com/tcpbox/tcpbox/nic/bridge"
 	"github.com/tcpbox/tcpbox/nic/impair"
+	"github.com/tcpbox/tcpbox/nic/pcap"
 	"github.com/tcpbox/tcpbox/stack"
 )
 
@@ -32,6 +34,10 @@ var (
 type kernelBed struct {
 	k, m, t *netns
 	st      *stack.Stack
+	// tap, if set, records every frame on the bridge's kernel-side port
+	// (what the kernel receives, after impairment, and what it sends) as
+	// pcap, with headers only.
+	tap io.Writer
 }
 
 func newKernelBed() (b *kernelBed, err error) {
@@ -110,8 +116,30 @@ func (b *kernelBed) close() {
 // bridge starts the impairment for one run: kernelToTCPBox is the A->B
 // direction (vk to vt), tcpboxToKernel B->A.
 func (b *kernelBed) bridge(kernelToTCPBox, tcpboxToKernel impair.Direction, seed int64) (br *bridge.Bridge, err error) {
+	if b.tap == nil {
+		err = b.m.do(func() error {
+			br, err = bridge.Open(bridge.Config{A: "vk", B: "vt", AB: kernelToTCPBox, BA: tcpboxToKernel, Seed: seed}, nil)
+			return err
+		})
+		return br, err
+	}
+	// As bridge.Open, with the kernel-side port recorded.
 	err = b.m.do(func() error {
-		br, err = bridge.Open(bridge.Config{A: "vk", B: "vt", AB: kernelToTCPBox, BA: tcpboxToKernel, Seed: seed}, nil)
+		o := afpacket.Options{Promisc: true, WaitUp: 10 * time.Second}
+		a, err := afpacket.Open("vk", o)
+		if err != nil {
+			return err
+		}
+		t, err := afpacket.Open("vt", o)
+		if err != nil {
+			a.Close()
+			return err
+		}
+		br, err = bridge.Start(pcap.Wrap(a, b.tap, pcap.Options{SnapLen: 128}), t, kernelToTCPBox, tcpboxToKernel, seed)
+		if err != nil {
+			a.Close()
+			t.Close()
+		}
 		return err
 	})
 	return br, err

@@ -28,10 +28,13 @@ type path struct {
 	RTT   time.Duration // base round trip, half each way
 	Loss  float64
 	Queue int // bytes
+	// Reorder holds back this share of data frames by impair's default
+	// gap (1 ms, some four frames at 50 Mbit/s) so later ones overtake.
+	Reorder float64 `json:",omitempty"`
 }
 
 func (p path) data() impair.Direction {
-	return impair.Direction{Delay: p.RTT / 2, Rate: p.Rate, QueueBytes: p.Queue, Loss: p.Loss}
+	return impair.Direction{Delay: p.RTT / 2, Rate: p.Rate, QueueBytes: p.Queue, Loss: p.Loss, Reorder: p.Reorder}
 }
 
 func (p path) ack() impair.Direction { return impair.Direction{Delay: p.RTT / 2} }

@@ -149,4 +149,3 @@ wait:
 	}
 	return res
 }
-

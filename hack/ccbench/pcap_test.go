@@ -1,0 +1,116 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/hack/testbed"
+)
+
+// capture runs one transfer from tcpbox (algorithm algo) to the Linux
+// kernel through the bridge on path p, recording the kernel's side of the
+// bridge, and returns the pcap file and the row.
+func capture(t *testing.T, algo string, p path, dur time.Duration) (string, result) {
+	t.Helper()
+	testbed.Require(t, "tshark", "ethtool", "sysctl")
+	file := filepath.Join(t.TempDir(), "ccbench.pcap")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := newKernelBed()
+	if err != nil {
+		if b != nil {
+			b.close()
+		}
+		t.Fatal(err)
+	}
+	defer b.close()
+	b.tap = f
+	r := b.tcpboxSends(algo, p, dur, 1)
+	r.finish()
+	if !r.Intact {
+		t.Fatalf("transfer failed: %+v", r)
+	}
+	t.Logf("%s: %.1f Mbit/s, %d retransmitted, %d dropped (%d by the queue), SRTT %.1f ms, %s",
+		algo, r.GoodputMbps, r.Retrans, r.Dropped, r.DropQueue, r.SRTTms, r.Detail)
+	if keep := os.Getenv("TCPBOX_KEEP_PCAP"); keep != "" {
+		t.Cleanup(func() {
+			dst := filepath.Join(keep, "ccbench-"+strings.ReplaceAll(t.Name(), "/", "-")+".pcap")
+			if b, err := os.ReadFile(file); err == nil && os.WriteFile(dst, b, 0o644) == nil {
+				t.Logf("capture kept in %s", dst)
+			}
+		})
+	}
+	return file, r
+}
+
+// tsharkCount counts the frames of tcpbox's data direction (198.18.0.2
+// to the kernel) that match filter, with frame.time_relative at least
+// from seconds.
+func tsharkCount(t *testing.T, file, filter string, from float64) int {
+	t.Helper()
+	f := "ip.src==198.18.0.2 && tcp.len>0 && (" + filter + ")"
+	if from > 0 {
+		f += " && frame.time_relative >= " + strconv.FormatFloat(from, 'f', 3, 64)
+	}
+	out, err := exec.Command("tshark", "-n", "-r", file, "-Y", f, "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatalf("tshark -Y %q: %v", f, err)
+	}
+	return len(strings.Fields(string(out)))
+}
+
+var benchPath = path{Rate: 50_000_000, RTT: 20 * time.Millisecond, Queue: 125_000}
+
+// TestPcapFastRetransmit: at 1% random loss tshark, reading the kernel's
+// side, sees tcpbox repair losses by fast retransmission (after
+// duplicate ACKs, RFC 5681 §3.2), not only by timeouts.
+func TestPcapFastRetransmit(t *testing.T) {
+	p := benchPath
+	p.Loss = 0.01
+	for _, algo := range []string{"newreno", "cubic"} {
+		t.Run(algo, func(t *testing.T) {
+			file, r := capture(t, algo, p, 4*time.Second)
+			fast := tsharkCount(t, file, "tcp.analysis.fast_retransmission", 0)
+			all := tsharkCount(t, file, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission", 0)
+			t.Logf("tshark: %d fast retransmissions of %d retransmissions; path dropped %d", fast, all, r.Dropped)
+			if r.Dropped == 0 {
+				t.Fatal("the path dropped nothing at 1% loss: the impairment is not in place")
+			}
+			if fast == 0 {
+				t.Fatalf("no fast retransmission in the capture (%d retransmissions)", all)
+			}
+		})
+	}
+}
+
+// TestPcapReorderNoSpurious: at 0% loss with 1% of data frames held back
+// 1 ms (some four frames at 50 Mbit/s, beyond the three duplicate ACKs of
+// RFC 5681), early spurious retransmissions are allowed, but once RACK's
+// reordering window (RFC 8985 §6.2) or D-SACK (RFC 2883) has adapted the
+// second half of the transfer must have none: tshark flags a
+// retransmission of data the receiver had already acknowledged as
+// tcp.analysis.spurious_retransmission.
+func TestPcapReorderNoSpurious(t *testing.T) {
+	p := benchPath
+	p.Reorder = 0.01
+	const dur = 6 * time.Second
+	file, r := capture(t, "cubic", p, dur)
+	if r.Dropped != 0 {
+		t.Logf("the queue dropped %d frames: those retransmissions are not spurious", r.Dropped)
+	}
+	early := tsharkCount(t, file, "tcp.analysis.spurious_retransmission", 0)
+	late := tsharkCount(t, file, "tcp.analysis.spurious_retransmission", dur.Seconds()/2)
+	all := tsharkCount(t, file, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission", 0)
+	t.Logf("tshark: %d retransmissions, %d spurious, %d of them in the second half", all, early, late)
+	if late != 0 {
+		t.Fatalf("%d spurious retransmissions after %v of reordering: the sender has not adapted", late, dur/2)
+	}
+}
