@@ -46,6 +46,9 @@ type Forward struct {
 	Proto     string // "tcp" or "udp"
 	HostPort  int    // on 127.0.0.1
 	GuestPort int
+	// GuestAddr overrides the guest address (default the NIC's first DHCP
+	// lease), e.g. to reach tcpbox on a macvlan beside the kernel.
+	GuestAddr string
 }
 
 func (f Forward) String() string {
@@ -110,7 +113,11 @@ func FreePort() (int, error) {
 func hostfwd(guest string, fs []Forward) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, ",hostfwd=%s:127.0.0.1:%d-%s:%d", f.Proto, f.HostPort, guest, f.GuestPort)
+		g := guest
+		if f.GuestAddr != "" {
+			g = f.GuestAddr
+		}
+		fmt.Fprintf(&b, ",hostfwd=%s:127.0.0.1:%d-%s:%d", f.Proto, f.HostPort, g, f.GuestPort)
 	}
 	return b.String()
 }

@@ -14,14 +14,14 @@ func TestArgs(t *testing.T) {
 		t.Skip("no OVMF")
 	}
 	bin, args, err := Args(Options{Target: "amd64", Image: "x.img", Dir: t.TempDir(),
-		MgmtForwards: []Forward{{"tcp", 8080, 80}}, TestForwards: []Forward{{"udp", 10007, 7}}})
+		MgmtForwards: []Forward{{"tcp", 8080, 80, ""}, {"udp", 9007, 7, "198.18.2.50"}}, TestForwards: []Forward{{"udp", 10007, 7, ""}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	line := bin + " " + strings.Join(args, " ")
 	for _, want := range []string{
 		"qemu-system-x86_64", "-smp 1", "if=pflash", "file=x.img,format=raw,if=virtio",
-		"user,id=mgmt,net=198.18.2.0/24,host=198.18.2.2,dhcpstart=198.18.2.15,hostfwd=tcp:127.0.0.1:8080-198.18.2.15:80",
+		"user,id=mgmt,net=198.18.2.0/24,host=198.18.2.2,dhcpstart=198.18.2.15,hostfwd=tcp:127.0.0.1:8080-198.18.2.15:80,hostfwd=udp:127.0.0.1:9007-198.18.2.50:7",
 		"user,id=test,net=198.18.3.0/24,host=198.18.3.2,dhcpstart=198.18.3.15,hostfwd=udp:127.0.0.1:10007-198.18.3.15:7",
 	} {
 		if !strings.Contains(line, want) {

@@ -36,6 +36,12 @@ func config(target string) *build.Config {
 // temporary directory.
 func buildImage(t *testing.T, target string) string {
 	t.Helper()
+	return buildImageWith(t, config(target))
+}
+
+func buildImageWith(t *testing.T, c *build.Config) string {
+	t.Helper()
+	target := c.Target
 	p := filepath.Join(t.TempDir(), "tcpbox-"+target+".img")
 	f, err := os.Create(p)
 	if err != nil {
@@ -45,7 +51,6 @@ func buildImage(t *testing.T, target string) string {
 	if err := f.Truncate(build.MinDiskSize); err != nil {
 		t.Fatal(err)
 	}
-	c := config(target)
 	c.Log = t.Logf
 	start := time.Now()
 	if err := build.Disk(f, build.MinDiskSize, c, false); err != nil {
@@ -308,6 +313,36 @@ func TestArm64(t *testing.T) {
 	}
 	boot(t, o, 300*time.Second)
 	if err := udpEcho(fmt.Sprint(ports[0]), func() (net.Conn, error) { return net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", ports[0])) }); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestMacvlanShared boots the amd64 image configured as a Raspberry Pi is:
+// one NIC shared by the kernel (management, DHCP) and tcpbox on a macvlan
+// child with its own MAC and address. Both must answer on the same wire:
+// gokrazy's web interface on the kernel's address, UDP echo on tcpbox's.
+func TestMacvlanShared(t *testing.T) {
+	testbed.Require(t, "qemu-system-x86_64")
+	const tcpboxAddr = "198.18.2.50"
+	c := config("amd64")
+	c.NIC = "macvlan eth0 tcpbox0"
+	c.Tcpbox = []string{"-iface", "tcpbox0", "-addr", tcpboxAddr + "/24", "-state", "/perm/tcpbox"}
+	img := buildImageWith(t, c)
+	ports := freePorts(t, 2)
+	web, echo := ports[0], ports[1]
+	o := qemu.Options{
+		Target: "amd64", Image: img, Dir: t.TempDir(),
+		MgmtForwards: []qemu.Forward{
+			{Proto: "tcp", HostPort: web, GuestPort: 80},
+			{Proto: "udp", HostPort: echo, GuestPort: 7, GuestAddr: tcpboxAddr},
+		},
+	}
+	_, line := boot(t, o, 180*time.Second)
+	if !strings.Contains(line, "tcpbox0") {
+		t.Errorf("ready line %q does not name the macvlan child", line)
+	}
+	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", web), "gokrazy", password, http.StatusOK, 60*time.Second)
+	if err := udpEcho(fmt.Sprint(echo), func() (net.Conn, error) { return net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", echo)) }); err != nil {
 		t.Error(err)
 	}
 }
