@@ -110,6 +110,7 @@ func (s *Stack) dhcpInput(pkt wire.IPv4, u wire.UDP) {
 		s.drop(DropDHCPMalformed)
 		return
 	}
+	s.ctr.dhcpIn.Add(1)
 	s.dhcpRun(ev)
 }
 

@@ -29,17 +29,34 @@ func FuzzInput(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	s, _ := newSinkStack(f)
-	if _, err := s.ListenUDP(netipAddrPort(7)); err != nil {
+	// A DHCP reply to the client's port, as a seed for the DHCP stack.
+	offer := make([]byte, 300)
+	offer[0], offer[1], offer[2] = 2, 1, 6
+	copy(offer[236:], []byte{99, 130, 83, 99, 53, 1, 2, 255})
+	f.Add(ipFrame(wire.IPv4Header{Protocol: wire.ProtoUDP}, udpPayload(peerIP, dutIP, 67, 68, offer)))
+
+	static, _ := newSinkStack(f)
+	if _, err := static.ListenUDP(netipAddrPort(7)); err != nil {
 		f.Fatal(err)
 	}
+	// The same input through a stack still waiting for its DHCP lease,
+	// which takes datagrams to port 68 whatever their destination.
+	dl := newSinkLink()
+	dyn, err := New(dl, Options{DHCP: true, Clock: NewManualClock()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { dyn.Close() })
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		before := s.Stats()
-		s.input(&nic.Frame{Data: frame})
-		after := s.Stats()
-		if after.TotalDrops() == before.TotalDrops() && after.ARPIn == before.ARPIn && after.ICMPIn == before.ICMPIn &&
-			after.UDPIn == before.UDPIn && after.FragmentsIn == before.FragmentsIn && after.TxFrames == before.TxFrames {
-			t.Fatalf("frame left no trace in the counters: %x", frame)
+		for _, s := range []*Stack{static, dyn} {
+			before := s.Stats()
+			s.input(&nic.Frame{Data: frame})
+			after := s.Stats()
+			if after.TotalDrops() == before.TotalDrops() && after.ARPIn == before.ARPIn && after.ICMPIn == before.ICMPIn &&
+				after.UDPIn == before.UDPIn && after.FragmentsIn == before.FragmentsIn && after.TxFrames == before.TxFrames &&
+				after.DHCPIn == before.DHCPIn {
+				t.Fatalf("frame left no trace in the counters: %x", frame)
+			}
 		}
 	})
 }

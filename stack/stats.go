@@ -121,6 +121,8 @@ type Stats struct {
 	// ARPConflicts counts ARP packets from another host claiming our
 	// address (RFC 5227).
 	ARPConflicts uint64
+	// DHCPIn counts DHCP messages the client took in (ignored or not).
+	DHCPIn uint64
 	// FragmentsIn counts fragments received; Reassembled the datagrams
 	// completed; FragmentsOut the fragments sent.
 	FragmentsIn, Reassembled, FragmentsOut uint64
@@ -142,7 +144,7 @@ type counters struct {
 	drops                                            [NumDropReasons]atomic.Uint64
 	echoReplies, icmpErrors, arpRequests, arpReplies atomic.Uint64
 	udpIn, udpOut                                    atomic.Uint64
-	arpIn, icmpIn, arpConflicts                      atomic.Uint64
+	arpIn, icmpIn, arpConflicts, dhcpIn              atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
 }
 
@@ -158,6 +160,7 @@ func (s *Stack) Stats() Stats {
 		ARPRequests: c.arpRequests.Load(), ARPReplies: c.arpReplies.Load(),
 		UDPIn: c.udpIn.Load(), UDPOut: c.udpOut.Load(),
 		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(), ARPConflicts: c.arpConflicts.Load(),
+		DHCPIn:      c.dhcpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
 		Link: s.link.Stats(),
 	}
