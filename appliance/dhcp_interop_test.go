@@ -62,7 +62,8 @@ func TestDHCPWithKernelPeer(t *testing.T) {
 	}
 	expect("listening")
 
-	stop := runTCPBox(t, p, Config{DHCP: true, MAC: tcpboxMAC})
+	state := t.TempDir()
+	stop := runTCPBox(t, p, Config{DHCP: true, MAC: tcpboxMAC, StateDir: state})
 	d := expect("DISCOVER from 0.0.0.0:68")
 	// Our own client identifier, never the kernel's type-1 MAC form.
 	wantID := strings.ToLower(hexString(dhcp.DefaultClientID(tcpboxMAC)))
@@ -81,6 +82,22 @@ func TestDHCPWithKernelPeer(t *testing.T) {
 	}
 	stop()
 	expect("RELEASE from 198.18.0.50:68")
+
+	// A restart with the same state directory asks to keep the address
+	// (INIT-REBOOT: a REQUEST first, no DISCOVER).
+	stop = runTCPBox(t, p, Config{DHCP: true, MAC: tcpboxMAC, StateDir: state})
+	select {
+	case l := <-lines:
+		if !strings.HasPrefix(l, "REQUEST from 0.0.0.0:68") {
+			t.Fatalf("after restart the server saw %q, want an INIT-REBOOT REQUEST", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing after restart")
+	}
+	if _, recv, outp := ping(t, p.Peer, "-c", "2", "-i", "0.2", "-W", "5", "198.18.0.50"); recv != 2 {
+		t.Fatalf("ping after restart:\n%s", outp)
+	}
+	stop()
 }
 
 func hexString(b []byte) string {

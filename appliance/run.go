@@ -33,9 +33,8 @@ type Config struct {
 	DHCP    bool
 	// MAC is the stack's hardware address; zero means the interface's.
 	MAC [6]byte
-	// StateDir is where tcpbox keeps state across runs; it is created if
-	// missing. Nothing is stored there yet (the DHCP lease is not
-	// persisted, so every start discovers afresh).
+	// StateDir is where tcpbox keeps state across runs (state.go: the
+	// last DHCP address); it is created if missing.
 	StateDir string
 	// PcapFile, when set, records every frame in both directions.
 	PcapFile string
@@ -111,8 +110,14 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		}()
 	}
 
+	var prev netip.Addr
+	if cfg.DHCP {
+		if prev, err = loadDHCPAddr(cfg.StateDir); err != nil {
+			log.Warn("state", "err", err) // start with discovery
+		}
+	}
 	st, err := stack.New(link, stack.Options{
-		Addr: cfg.Addr, Gateway: cfg.Gateway, DHCP: cfg.DHCP, MAC: cfg.MAC, Logger: log,
+		Addr: cfg.Addr, Gateway: cfg.Gateway, DHCP: cfg.DHCP, DHCPPrevious: prev, MAC: cfg.MAC, Logger: log,
 	})
 	if err != nil {
 		link.Close()
@@ -140,14 +145,24 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}()
 	log.Info("service", "name", "udp-echo", "port", 7)
 
-	// Ready once there is an address to answer on.
+	// Ready once there is an address to answer on; after that, follow
+	// address changes (DHCP) to keep the state directory current.
+	ready := false
+	saved := prev
 	for {
 		changed := st.AddrChanged()
 		if pf, _ := st.Addr(); pf.IsValid() {
-			if cfg.Ready != nil {
+			if !ready && cfg.Ready != nil {
 				fmt.Fprintf(cfg.Ready, "tcpbox: ready %v on %s\n", pf.Addr(), cfg.Iface)
 			}
-			break
+			ready = true
+			if cfg.DHCP && pf.Addr() != saved {
+				if err := saveDHCPAddr(cfg.StateDir, pf.Addr()); err != nil {
+					log.Warn("state", "err", err)
+				} else {
+					saved = pf.Addr()
+				}
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -155,6 +170,4 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		case <-changed:
 		}
 	}
-	<-ctx.Done()
-	return nil
 }

@@ -27,6 +27,7 @@ type dhcpGlue struct {
 func (s *Stack) initDHCP() {
 	g := &dhcpGlue{c: dhcp.NewClient(dhcp.Config{
 		MAC: s.mac, ClientID: s.opts.DHCPClientID, Hostname: s.opts.Hostname, Seed: rand.Uint64(),
+		Previous: s.opts.DHCPPrevious,
 	})}
 	g.timer = s.newTimer(s.dhcpTick)
 	s.dhcp = g

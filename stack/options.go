@@ -23,6 +23,9 @@ type Options struct {
 	// DHCPClientID is the client identifier option the DHCP client
 	// sends; nil derives one from the MAC (see stack/dhcp).
 	DHCPClientID []byte
+	// DHCPPrevious is the address of the last lease, if the caller kept
+	// it: the client first asks to keep it (INIT-REBOOT).
+	DHCPPrevious netip.Addr
 	// Hostname is sent in DHCP requests (option 12) when set.
 	Hostname string
 	// MAC overrides the link's own hardware address when nonzero.

@@ -19,9 +19,10 @@ const (
 	Renewing
 	Rebinding
 	Stopped
+	InitReboot // REBOOTING in Figure 5: asking to keep a previous address
 )
 
-var stateNames = [...]string{"INVALID", "INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING", "REBINDING", "STOPPED"}
+var stateNames = [...]string{"INVALID", "INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING", "REBINDING", "STOPPED", "INIT-REBOOT"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -69,6 +70,10 @@ type Config struct {
 	Hostname string
 	// Seed feeds transaction IDs and retransmission jitter.
 	Seed uint64
+	// Previous is the address of an earlier lease, if known: the client
+	// then starts in INIT-REBOOT and asks to keep it (RFC 2131 §3.2)
+	// before falling back to discovery.
+	Previous netip.Addr
 }
 
 // iaid is tcpbox's fixed IAID ("tcpb"), distinct from any a kernel client
@@ -127,6 +132,12 @@ func (c *Client) Lease() (Lease, bool) { return c.lease, c.haveAddr }
 // desynchronise clients booting together; an appliance booting alone
 // does not need it, and tests see the exchange at once.
 func (c *Client) Start(now time.Duration) {
+	if c.cfg.Previous.Is4() && !c.cfg.Previous.IsUnspecified() {
+		c.state = InitReboot
+		c.xid = c.rand()
+		c.started, c.next, c.attempt = now, now, 0
+		return
+	}
 	c.toInit(now)
 }
 
@@ -169,8 +180,10 @@ func (c *Client) Output(now time.Duration, emit func(Packet)) Event {
 		c.send(emit, Discover, now)
 		c.next = now + c.backoff()
 		c.attempt++
-	case Requesting:
+	case Requesting, InitReboot:
 		if c.attempt >= maxRequests {
+			// No answer (RFC 2131 §3.2 step 5 for INIT-REBOOT, §4.4.1 for
+			// REQUESTING): start over with discovery.
 			c.toInit(now)
 			return c.Output(now, emit)
 		}
@@ -225,6 +238,11 @@ func (c *Client) send(emit func(Packet), typ uint8, now time.Duration) {
 	switch {
 	case typ == Discover:
 		m.Flags = flagBroadcast
+	case typ == Request && c.state == InitReboot:
+		// INIT-REBOOT: requested address, no server identifier, ciaddr
+		// zero, broadcast (RFC 2131 §4.3.2 table).
+		m.Flags = flagBroadcast
+		m.ReqIP = c.cfg.Previous
 	case typ == Request && c.state == Requesting:
 		// SELECTING's request: server identifier and requested address,
 		// ciaddr zero, broadcast (RFC 2131 §4.3.2 table).
@@ -266,7 +284,7 @@ func (c *Client) Input(now time.Duration, b []byte) (Event, error) {
 		c.offer = m
 		c.state, c.attempt, c.next = Requesting, 0, now
 		return EventNone, nil
-	case Requesting, Renewing, Rebinding:
+	case Requesting, Renewing, Rebinding, InitReboot:
 		if c.state == Requesting && m.Server != c.offer.Server {
 			return EventNone, nil // another server's answer (§4.3.2)
 		}

@@ -264,3 +264,47 @@ func FuzzParse(f *testing.F) {
 		c.Output(time.Hour, func(Packet) {})
 	})
 }
+
+func TestInitRebootKeepsPreviousAddress(t *testing.T) {
+	c := NewClient(Config{MAC: mac, Seed: 5, Previous: offered})
+	c.Start(0)
+	if c.State() != InitReboot {
+		t.Fatalf("state %v", c.State())
+	}
+	out := collect(t, c, 0)
+	m := out[0].m
+	if len(out) != 1 || m.Type != Request || m.ReqIP != offered || m.Server.IsValid() ||
+		m.CIAddr.IsValid() && !m.CIAddr.IsUnspecified() || out[0].p.Dst != bcast || !out[0].p.Src.IsUnspecified() {
+		t.Fatalf("INIT-REBOOT request %+v", m)
+	}
+	if ev, _ := c.Input(time.Second, reply(m, Ack, nil)); ev != EventBound || c.State() != Bound {
+		t.Fatalf("ack: %v %v", ev, c.State())
+	}
+	if l, _ := c.Lease(); l.Addr.Addr() != offered || l.Server != serverIP {
+		t.Fatalf("lease %+v", l)
+	}
+}
+
+func TestInitRebootNakDiscovers(t *testing.T) {
+	c := NewClient(Config{MAC: mac, Seed: 5, Previous: netip.MustParseAddr("198.18.0.77")})
+	c.Start(0)
+	out := collect(t, c, 0)
+	if ev, _ := c.Input(0, reply(out[0].m, Nak, nil)); ev != EventNone || c.State() != Selecting {
+		t.Fatalf("nak: %v %v", ev, c.State())
+	}
+	if out := collect(t, c, c.NextDeadline()); len(out) != 1 || out[0].m.Type != Discover {
+		t.Fatalf("after nak: %+v", out)
+	}
+}
+
+func TestInitRebootSilenceDiscovers(t *testing.T) {
+	c := NewClient(Config{MAC: mac, Seed: 5, Previous: offered})
+	c.Start(0)
+	var last []sent
+	for i := 0; i <= maxRequests; i++ {
+		last = collect(t, c, c.NextDeadline())
+	}
+	if c.State() != Selecting || len(last) != 1 || last[0].m.Type != Discover {
+		t.Fatalf("after %d unanswered requests: %v %+v", maxRequests, c.State(), last)
+	}
+}
