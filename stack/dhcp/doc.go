@@ -1,5 +1,5 @@
 // Package dhcp is tcpbox's DHCPv4 client (RFC 2131, options RFC 2132) as
-// a state machine: INIT -> SELECTING (discover, collect an offer) ->
+// a state machine: INIT -> SELECTING (discover, take an offer) ->
 // REQUESTING -> BOUND, renewing with the leasing server at T1 (RENEWING)
 // and with any server at T2 (REBINDING), back to INIT on a NAK or when
 // the lease runs out, and a DHCPRELEASE on shutdown.
@@ -11,7 +11,9 @@
 //
 // It does no I/O, reads no clock and starts no goroutine: the stack feeds
 // it received messages and the time, asks for the packets due (Output) and
-// arms its timer at NextDeadline. It does not probe the offered address
-// with ARP before use (RFC 2131 §2.2 SHOULD), does not support INIT-REBOOT
-// or option overload, and configures one address, mask and router.
+// arms its timer at NextDeadline. Given the address of a previous lease it
+// starts in INIT-REBOOT and asks to keep it (RFC 2131 §3.2). It does not
+// probe the offered address with ARP before use (RFC 2131 §2.2 SHOULD),
+// does not support option overload, and configures one address, mask and
+// router.
 package dhcp
