@@ -35,6 +35,7 @@ type kernelBed struct {
 type kernelBedOptions struct {
 	snapLen int // 0: whole frames
 	mtu     int
+	rcvBuf  int // AF_PACKET socket receive buffer; 0: afpacket's default
 }
 
 func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed {
@@ -43,7 +44,7 @@ func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed 
 	p := testbed.NewPair(t, testbed.PairOptions{MTU: o.mtu})
 	var link *afpacket.Link
 	if err := p.DUT.Do(func() (err error) {
-		link, err = afpacket.Open(p.DUTIf, afpacket.Options{})
+		link, err = afpacket.Open(p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -233,4 +234,19 @@ func TestTCPKernelSeedFramedClient(t *testing.T) {
 		t.Fatalf("framed client output:\n%s", out)
 	}
 	b.checkCapture(t, true)
+}
+
+// countCapture counts the frames of the capture that match a tshark
+// display filter.
+func (b *kernelBed) countCapture(t testing.TB, filter string) int {
+	t.Helper()
+	out, err := exec.Command("tshark", "-r", b.pcapPath, "-Y", filter, "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	s := strings.TrimSpace(string(out))
+	if s == "" {
+		return 0
+	}
+	return len(strings.Split(s, "\n"))
 }
