@@ -253,6 +253,10 @@ func TestPiBootPartition(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "EFI")); err == nil {
 		t.Error("the Pi image carries an x86 UEFI loader")
 	}
+	again, _, err := BootFAT(c)
+	if err != nil || sha256.Sum256(again) != sha256.Sum256(img) {
+		t.Errorf("two builds of the Pi boot partition differ (%v)", err)
+	}
 }
 
 func TestCmdline(t *testing.T) {
