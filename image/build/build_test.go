@@ -3,6 +3,7 @@ package build
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -323,5 +324,38 @@ func TestBadConfig(t *testing.T) {
 	}
 	if _, err := Layout(&Config{Target: "amd64", Hostname: "x"}, MinDiskSize-MiB); err == nil {
 		t.Error("disk below the minimum accepted")
+	}
+}
+
+func TestPiEEPROM(t *testing.T) {
+	need(t, "mcopy")
+	c := testConfig(t, "pi")
+	c.PiEEPROM = true
+	img, _, err := BootFAT(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "boot.fat")
+	os.WriteFile(p, img, 0o644)
+	dir := t.TempDir()
+	run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
+	for _, name := range []string{"pieeprom", "vl805"} {
+		ext := ".upd"
+		if name == "vl805" {
+			ext = ".bin"
+		}
+		data, err1 := os.ReadFile(filepath.Join(dir, name+ext))
+		sig, err2 := os.ReadFile(filepath.Join(dir, name+".sig"))
+		if err1 != nil || err2 != nil || len(data) == 0 {
+			t.Errorf("%s: %v %v", name, err1, err2)
+			continue
+		}
+		lines := strings.Split(string(sig), "\n")
+		if want := fmt.Sprintf("%x", sha256.Sum256(data)); lines[0] != want || !strings.HasPrefix(lines[1], "ts: ") {
+			t.Errorf("%s.sig = %q, want the sha256 %s and a ts: line", name, sig, want)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "recovery.bin")); err != nil || st.Size() == 0 {
+		t.Errorf("recovery.bin: %v", err)
 	}
 }
