@@ -91,6 +91,8 @@ func (s *Stack) fragment(b *Buffer, h *wire.IPv4Header, hop netip.Addr, bcast bo
 	data := b.Bytes()
 	per := ip.FragmentData(mtu, wire.IPv4MinHeaderLen)
 	var firstErr error
+	s.holdTx() // the fragments leave in one WriteBatch
+	defer s.releaseTx()
 	for off := 0; off < len(data); off += per {
 		n := min(per, len(data)-off)
 		f := s.newBuffer(n)

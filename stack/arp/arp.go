@@ -43,8 +43,11 @@ type Config struct {
 	// RetryBase is the wait after the first request; each later wait
 	// doubles (default 1 s).
 	RetryBase time.Duration
-	// QueueLen bounds the packets waiting for one address (default 16).
-	QueueLen int
+	// QueueLen bounds the packets waiting for one address (default 16);
+	// MaxQueued bounds them over all addresses (default 256), so many
+	// unresolved destinations cannot pin much memory.
+	QueueLen  int
+	MaxQueued int
 	// MaxEntries bounds the table (default 1024).
 	MaxEntries int
 	// Failed is how long a failed resolution is remembered, during which
@@ -65,6 +68,9 @@ func (c *Config) defaults() {
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 16
+	}
+	if c.MaxQueued <= 0 {
+		c.MaxQueued = 256
 	}
 	if c.MaxEntries <= 0 {
 		c.MaxEntries = 1024
@@ -112,6 +118,7 @@ type Cache[P any] struct {
 	cfg     Config
 	hooks   Hooks[P]
 	entries map[netip.Addr]*entry[P]
+	queued  int // packets in all queues
 }
 
 // New returns an empty cache.
@@ -162,10 +169,11 @@ func (c *Cache[P]) Resolve(now time.Duration, ip netip.Addr, p P) (mac [6]byte, 
 		e.deadline = now + c.cfg.RetryBase
 		c.hooks.Request(ip)
 	}
-	if len(e.queue) >= c.cfg.QueueLen {
+	if len(e.queue) >= c.cfg.QueueLen || c.queued >= c.cfg.MaxQueued {
 		return [6]byte{}, false, ErrQueueFull
 	}
 	e.queue = append(e.queue, p)
+	c.queued++
 	return [6]byte{}, false, nil
 }
 
@@ -213,6 +221,7 @@ func (c *Cache[P]) learn(now time.Duration, e *entry[P], mac [6]byte) {
 	e.deadline = now + c.cfg.Reachable
 	q := e.queue
 	e.queue = e.queue[:0]
+	c.queued -= len(q)
 	for i, p := range q {
 		c.hooks.Send(mac, p)
 		var zero P
@@ -254,6 +263,7 @@ func (c *Cache[P]) Tick(now time.Duration) {
 				var zero P
 				e.queue[i] = zero
 			}
+			c.queued -= len(e.queue)
 			e.queue = e.queue[:0]
 			e.state, e.deadline = stateFailed, now+c.cfg.Failed
 		default:
@@ -288,6 +298,7 @@ func (c *Cache[P]) Flush() {
 		}
 		delete(c.entries, ip)
 	}
+	c.queued = 0
 }
 
 // Len is the number of entries.

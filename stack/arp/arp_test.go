@@ -199,3 +199,27 @@ func TestFlushDropsQueued(t *testing.T) {
 		t.Fatalf("flush: %v", r.dropped)
 	}
 }
+
+func TestQueuedBoundedOverall(t *testing.T) {
+	c, r := newCache(Config{QueueLen: 4, MaxQueued: 6})
+	refused := 0
+	for i := 0; i < 3; i++ {
+		ip := netip.AddrFrom4([4]byte{198, 18, 1, byte(i)})
+		for j := 0; j < 4; j++ {
+			if _, _, err := c.Resolve(0, ip, 10*i+j); errors.Is(err, ErrQueueFull) {
+				refused++
+			}
+		}
+	}
+	if refused != 6 {
+		t.Fatalf("refused %d of 12, want 6 (the overall bound)", refused)
+	}
+	// A resolution frees its share.
+	c.Input(0, arpPacket(wire.ARPReply, peerMAC, netip.AddrFrom4([4]byte{198, 18, 1, 0}), our), true)
+	if len(r.sent) != 4 {
+		t.Fatalf("sent %v", r.sent)
+	}
+	if _, _, err := c.Resolve(0, netip.AddrFrom4([4]byte{198, 18, 1, 2}), 99); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}
