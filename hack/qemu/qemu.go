@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -198,6 +199,9 @@ func Start(o Options) (*VM, error) {
 
 func startCmd(serial io.Writer, bin string, args ...string) (*VM, error) {
 	cmd := exec.Command(bin, args...)
+	// QEMU dies with its parent, so a test that times out or a killed
+	// run command leaves no VM behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
