@@ -193,7 +193,14 @@ func TestTCPThroughLossAndReorder(t *testing.T) {
 				t.Fatal("transfer did not finish")
 			}
 			s := k.br.Stats()
-			if s.AB.DropLoss+s.BA.DropLoss == 0 || s.AB.Reordered+s.BA.Reordered == 0 {
+			if offloads {
+				// The point here is super-frames crossing: with about a
+				// hundred frames in all, a run may see no loss at all
+				// (0.95^114 is 0.3%), so that is not asserted.
+				if avg := s.A.RxBytes / max(s.A.RxFrames, 1); avg <= 1514 {
+					t.Fatalf("average frame from A %d bytes: no GSO super-frames crossed", avg)
+				}
+			} else if s.AB.DropLoss+s.BA.DropLoss == 0 || s.AB.Reordered+s.BA.Reordered == 0 {
 				t.Fatalf("no impairment happened: A->B %+v B->A %+v", s.AB, s.BA)
 			}
 			t.Logf("%d KiB in %v; A->B lost %d reordered %d of %d frames", size>>10, elapsed.Round(time.Millisecond), s.AB.DropLoss, s.AB.Reordered, s.AB.Offered)
