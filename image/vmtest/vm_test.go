@@ -298,10 +298,14 @@ func lastLine(s string) string {
 }
 
 // TestArm64 boots the arm64 image on qemu-system-aarch64 -M virt with
-// -kernel (no aarch64 systemd-boot here) and checks UDP echo.
+// -kernel (no aarch64 systemd-boot here), tcpbox taking its address from
+// QEMU's DHCP server with its own client (the only client on that network,
+// so it gets the first lease, 198.18.3.15), and checks UDP echo.
 func TestArm64(t *testing.T) {
 	testbed.Require(t, "qemu-system-aarch64")
-	img := buildImage(t, "arm64")
+	c := config("arm64")
+	c.Tcpbox = []string{"-iface", "eth1", "-dhcp", "-state", "/perm/tcpbox"}
+	img := buildImageWith(t, c)
 	kernel, cmdline, err := build.KernelBoot(config("arm64"))
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +315,10 @@ func TestArm64(t *testing.T) {
 		Target: "arm64", Image: img, Dir: t.TempDir(), Kernel: kernel, Append: cmdline,
 		TestForwards: []qemu.Forward{{Proto: "udp", HostPort: ports[0], GuestPort: 7}},
 	}
-	boot(t, o, 300*time.Second)
+	_, line := boot(t, o, 300*time.Second)
+	if !strings.Contains(line, qemu.TestGuest) {
+		t.Errorf("ready line %q lacks the DHCP lease %s", line, qemu.TestGuest)
+	}
 	if err := udpEcho(fmt.Sprint(ports[0]), func() (net.Conn, error) { return net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", ports[0])) }); err != nil {
 		t.Error(err)
 	}
