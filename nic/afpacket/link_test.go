@@ -242,7 +242,7 @@ func TestDropsCounted(t *testing.T) {
 func TestTooBig(t *testing.T) {
 	bd := newBed(t, Options{}, Options{})
 	ok := testFrame(bd.lb.MAC(), bd.la.MAC(), 1, 1514)
-	big := testFrame(bd.lb.MAC(), bd.la.MAC(), 2, 1519)
+	big := testFrame(bd.lb.MAC(), bd.la.MAC(), 2, 1515)
 	n, err := bd.la.WriteBatch([]nic.Frame{{Data: ok}, {Data: big}})
 	if n != 1 || !errors.Is(err, nic.ErrTooBig) {
 		t.Fatalf("WriteBatch = %d, %v; want 1, ErrTooBig", n, err)

@@ -58,13 +58,20 @@ func (t *txState) send(fd uintptr) {
 }
 
 // limit is the largest frame WriteBatch takes: MTU plus the Ethernet
-// header (and a VLAN tag), or a GSO super-frame whose Offload says how to
-// cut it.
+// header, plus 4 for a frame with an 802.1Q or 802.1ad tag (the kernel
+// allows the tag beyond the MTU, and only then), or a GSO super-frame
+// whose Offload says how to cut it.
 func (l *Link) limit(f *nic.Frame) int {
 	if l.vnet && f.Offload.GSOType != 0 {
 		return maxGSOFrame
 	}
-	return l.mtu + nic.EthernetHeaderLen + 4
+	max := l.mtu + nic.EthernetHeaderLen
+	if len(f.Data) >= 14 {
+		if t := uint16(f.Data[12])<<8 | uint16(f.Data[13]); t == 0x8100 || t == 0x88a8 {
+			max += 4
+		}
+	}
+	return max
 }
 
 // WriteBatch sends frames in order with as few sendmmsg calls as the
