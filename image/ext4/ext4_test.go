@@ -47,7 +47,9 @@ func TestE2fsck(t *testing.T) {
 	// Sizes: one short group, exactly one group, several groups with
 	// backups in groups 1, 3, 5, 7, 9 and a short last group, and a last
 	// group too small to keep.
-	for _, size := range []int64{8 << 20, 128 << 20, 1300<<20 + 4096*77, 256<<20 + 4096*10} {
+	// 64 GiB (an SD card): 512 groups, a group descriptor table of four
+	// blocks, backups up to group 343 (7^3).
+	for _, size := range []int64{8 << 20, 128 << 20, 1300<<20 + 4096*77, 256<<20 + 4096*10, 64 << 30} {
 		p := format(t, size, opts)
 		out, err := exec.Command("e2fsck", "-fn", p).CombinedOutput()
 		if err != nil {
