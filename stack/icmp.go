@@ -35,6 +35,7 @@ func (s *Stack) icmpInput(pkt wire.IPv4, m rxMeta) {
 			s.ctr.icmpIn.Add(1)
 			s.icmpMu.Lock()
 			s.pmtu.Learn(s.now(), msg.NextHopMTU(), msg.Payload(), s.mtu)
+			s.pmtuLen.Store(int32(s.pmtu.Len()))
 			s.icmpMu.Unlock()
 			return
 		}

@@ -152,8 +152,12 @@ func (s *Stack) transmit(dst [6]byte, etherType uint16, b *Buffer) {
 // pathMTU is the IPv4 MTU towards dst: the link MTU, or less if an ICMP
 // fragmentation-needed message taught us so (RFC 1191).
 func (s *Stack) pathMTU(dst netip.Addr) int {
+	if s.pmtuLen.Load() == 0 {
+		return s.mtu // nothing learned: no lock on the common path
+	}
 	s.icmpMu.Lock()
 	m := s.pmtu.Lookup(s.now(), dst, s.mtu)
+	s.pmtuLen.Store(int32(s.pmtu.Len()))
 	s.icmpMu.Unlock()
 	return m
 }

@@ -51,6 +51,7 @@ type Stack struct {
 	icmpLimit *icmp.Limiter
 	rstLimit  *icmp.Limiter
 	pmtu      *icmp.PMTU
+	pmtuLen   atomic.Int32 // pmtu.Len(), so sends skip the lock while it is empty
 
 	udpMu  sync.RWMutex
 	udp    *udp.Table[*UDPConn]

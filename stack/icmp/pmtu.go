@@ -76,6 +76,9 @@ func (t *PMTU) Learn(now time.Duration, nextHopMTU uint16, body []byte, linkMTU 
 	return dst, mtu, true
 }
 
+// Len is the number of destinations with a learned MTU.
+func (t *PMTU) Len() int { return len(t.entries) }
+
 // Lookup returns the learned MTU to dst, or linkMTU when none is known or
 // the entry aged out.
 func (t *PMTU) Lookup(now time.Duration, dst netip.Addr, linkMTU int) int {
