@@ -80,23 +80,24 @@ func (s *Stack) runTimers(done <-chan struct{}) {
 			q.due = append(q.due, q.h[0])
 			q.remove(0)
 		}
-		next := time.Duration(0)
-		if len(q.h) > 0 {
-			next = q.h[0].at
-		}
 		due := q.due
+		if len(due) == 0 {
+			// Arm for the earliest deadline under the lock, as schedule
+			// does, so neither can leave the alarm at a later time than
+			// the other just set.
+			if len(q.h) > 0 {
+				q.alarm.Set(q.h[0].at)
+			} else {
+				q.alarm.Stop()
+			}
+		}
 		q.mu.Unlock()
-		for i, t := range due {
-			t.fn(now)
-			due[i] = nil
-		}
 		if len(due) > 0 {
+			for i, t := range due {
+				t.fn(now)
+				due[i] = nil
+			}
 			continue // callbacks may have armed timers that are due now
-		}
-		if next != 0 {
-			q.alarm.Set(next)
-		} else {
-			q.alarm.Stop()
 		}
 		select {
 		case <-done:
