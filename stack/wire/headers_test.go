@@ -200,12 +200,12 @@ func TestIPv4Malformed(t *testing.T) {
 		{"total < ihl", mod(func(b []byte) []byte { b[2], b[3] = 0, 19; return fix(b) }), ErrBadLength},
 		{"total > len", mod(func(b []byte) []byte { b[3]++; return fix(b) }), ErrTruncated},
 		{"checksum", mod(func(b []byte) []byte { b[8]--; return b }), ErrBadChecksum},
-		{"bad option", append(fix(mod(func(b []byte) []byte {
+		{"bad option", fix(mod(func(b []byte) []byte {
 			b = append(b[:20:20], append([]byte{0x44, 0x09, 0, 0}, b[20:]...)...)
 			b[0] = 0x46
 			b[3] += 4
 			return b
-		}))), ErrBadOption},
+		})), ErrBadOption},
 	} {
 		if _, err := ParseIPv4(c.b); !errors.Is(err, c.err) {
 			t.Errorf("%s: err %v, want %v", c.name, err, c.err)
