@@ -235,6 +235,19 @@ func TestKernelPeer(t *testing.T) {
 	if err != nil || !strings.Contains(out, `received "This is the message. It will be repeated"`) {
 		t.Fatalf("python UDP client: %v\n%s\n%s", err, out, errOut)
 	}
+	// UDP echo of datagrams that are fragmented both ways.
+	script := `import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+s.settimeout(5)
+for n in (1, 1472, 1473, 8000, 65507):
+    m=bytes((i*7)&255 for i in range(n))
+    s.sendto(m,('198.18.0.2',7))
+    d,a=s.recvfrom(70000)
+    assert d==m and a==('198.18.0.2',7), (n, len(d), a)
+print('ok')`
+	if out, errOut, err := p.Peer.Output(60*time.Second, "python3", "-c", script); err != nil || strings.TrimSpace(out) != "ok" {
+		t.Fatalf("fragmented UDP echo: %v\n%s\n%s", err, out, errOut)
+	}
 	// A TCP connection attempt: answered by tcpbox (RST or handshake),
 	// never by the kernel.
 	p.Peer.Output(10*time.Second, "nc", "-z", "-w", "2", "198.18.0.2", "80")
