@@ -25,7 +25,9 @@
 // moves it to stack time at (0 disarms); s.cancel(t) disarms it. fn(now)
 // runs on the timer goroutine with no stack lock held, so it may take the
 // connection's mutex and re-arm. Arming is O(log n) and allocation-free;
-// one heap serves ARP, reassembly, DHCP and TCP.
+// the heap serves ARP, announcements, reassembly and DHCP, and is meant to
+// serve TCP too (the glue, written before it landed, still runs its own
+// tcpTimers).
 //
 // Sending an IPv4 datagram without allocating:
 //
