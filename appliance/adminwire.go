@@ -1,0 +1,187 @@
+package appliance
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/tcpbox/tcpbox/appliance/admin"
+	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/stack"
+	"github.com/tcpbox/tcpbox/stack/tcp"
+)
+
+// adminHandler builds the admin page over the box: every adapter reads
+// the current instance, so a re-created link or stack shows at once.
+func (b *box) adminHandler(logs *admin.LogRing) (*admin.Handler, error) {
+	d := admin.Deps{
+		Config:      b.store,
+		Apply:       b.apply,
+		Connections: func() []tcp.Info { return b.cur.Load().st.TCPConnections() },
+		Counters:    b.counters,
+		Link:        b.linkInfo,
+		Services:    b.serviceInfo,
+		Captures:    b.captures,
+		Logs:        logs,
+		Log:         b.log.With("component", "admin"),
+	}
+	if err := b.password(&d); err != nil {
+		return nil, err
+	}
+	b.user = d.User
+	return admin.New(d)
+}
+
+// password sets the admin page's credentials: gokrazy's password under
+// gokrazy (user "gokrazy"), else the one generated in the state directory
+// (user "admin"), printed once when created; admin.password_hash, when
+// set, is checked instead.
+func (b *box) password(d *admin.Deps) error {
+	pw, ok, err := admin.GokrazyPassword(b.cfg.GokrazyRoot)
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	if ok {
+		d.User, d.Password = "gokrazy", pw
+	} else {
+		pw, created, err := admin.LoadOrCreatePassword(b.cfg.StateDir)
+		if err != nil {
+			return err
+		}
+		d.User, d.Password = "admin", pw
+		if created {
+			console := b.cfg.Console
+			if console == nil {
+				console = os.Stderr
+			}
+			fmt.Fprintf(console, "tcpbox: admin user %q, password %s (shown once; kept in %s)\n", d.User, pw, admin.PasswordFile)
+		}
+	}
+	if h := b.store.Get().Admin.PasswordHash; h != "" {
+		user := d.User
+		d.CheckPassword = func(u, p string) bool { return u == user && config.CheckPassword(h, p) }
+	}
+	return nil
+}
+
+// counters are the stack's, the link's and the drops by reason.
+func (b *box) counters() []admin.Counter {
+	st := b.cur.Load().st.Stats()
+	c := []admin.Counter{
+		{Layer: "link", Name: "rx_frames", Value: st.Link.RxFrames},
+		{Layer: "link", Name: "rx_bytes", Value: st.Link.RxBytes},
+		{Layer: "link", Name: "tx_frames", Value: st.Link.TxFrames},
+		{Layer: "link", Name: "tx_bytes", Value: st.Link.TxBytes},
+		{Layer: "link", Name: "rx_dropped", Value: st.Link.RxDropped, Drop: true, Help: "frames lost before the stack saw them (kernel ring)"},
+		{Layer: "link", Name: "tx_dropped", Value: st.Link.TxDropped, Drop: true, Help: "frames the link could not send"},
+		{Layer: "link", Name: "rx_errors", Value: st.Link.RxErrors},
+		{Layer: "link", Name: "tx_errors", Value: st.Link.TxErrors},
+		{Layer: "stack", Name: "rx_frames", Value: st.RxFrames},
+		{Layer: "stack", Name: "rx_bytes", Value: st.RxBytes},
+		{Layer: "stack", Name: "tx_frames", Value: st.TxFrames},
+		{Layer: "stack", Name: "tx_bytes", Value: st.TxBytes},
+		{Layer: "arp", Name: "in", Value: st.ARPIn},
+		{Layer: "arp", Name: "requests_out", Value: st.ARPRequests},
+		{Layer: "arp", Name: "replies_out", Value: st.ARPReplies},
+		{Layer: "arp", Name: "conflicts", Value: st.ARPConflicts, Help: "another host claimed our address (RFC 5227)"},
+		{Layer: "ip", Name: "fragments_in", Value: st.FragmentsIn},
+		{Layer: "ip", Name: "reassembled", Value: st.Reassembled},
+		{Layer: "ip", Name: "fragments_out", Value: st.FragmentsOut},
+		{Layer: "icmp", Name: "in", Value: st.ICMPIn},
+		{Layer: "icmp", Name: "echo_replies", Value: st.EchoReplies},
+		{Layer: "icmp", Name: "errors_out", Value: st.ICMPErrors},
+		{Layer: "udp", Name: "in", Value: st.UDPIn},
+		{Layer: "udp", Name: "out", Value: st.UDPOut},
+		{Layer: "dhcp", Name: "in", Value: st.DHCPIn},
+	}
+	conns := b.cur.Load().st.TCPConnections()
+	states := map[string]uint64{}
+	var retrans uint64
+	for _, in := range conns {
+		states[in.State.String()]++
+		retrans += in.TotalRetrans
+	}
+	c = append(c, admin.Counter{Layer: "tcp", Name: "connections", Value: uint64(len(conns))},
+		admin.Counter{Layer: "tcp", Name: "retransmissions_open_conns", Value: retrans, Help: "retransmitted segments of the connections open now"})
+	names := make([]string, 0, len(states))
+	for s := range states {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, s := range names {
+		c = append(c, admin.Counter{Layer: "tcp", Name: "state_" + s, Value: states[s]})
+	}
+	for r := stack.DropReason(1); r < stack.NumDropReasons; r++ {
+		c = append(c, admin.Counter{Layer: r.Layer(), Name: r.String(), Value: st.Drops[r], Drop: true})
+	}
+	return c
+}
+
+// linkInfo describes the current link and address.
+func (b *box) linkInfo() admin.LinkInfo {
+	in := b.cur.Load()
+	mac := in.st.MAC()
+	li := admin.LinkInfo{
+		Name: in.iface, Mode: in.mode, MAC: net.HardwareAddr(mac[:]).String(), MTU: in.st.MTU(),
+		Up: true, Started: b.started,
+	}
+	if pf, gw := in.st.Addr(); pf.IsValid() {
+		li.Addresses = []string{pf.String()}
+		if gw.IsValid() {
+			li.Gateway = gw.String()
+		}
+	}
+	if _, lease, ok := in.st.DHCPLease(); ok {
+		// Lease times are on the stack's clock: convert to wall time.
+		now, wall := in.st.Now(), time.Now()
+		obtained := wall.Add(lease.Acquired - now)
+		li.DHCP = &admin.Lease{Server: lease.Server.String(), Address: lease.Addr.String(),
+			Obtained: obtained, Expires: obtained.Add(lease.Duration)}
+	}
+	return li
+}
+
+// serviceInfo lists every configured service with its counters.
+func (b *box) serviceInfo() []admin.ServiceInfo {
+	in := b.cur.Load()
+	ss := in.svcs
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var out []admin.ServiceInfo
+	smap := ss.cfg.ServiceMap()
+	for _, n := range serviceNames {
+		s := smap[n]
+		si := admin.ServiceInfo{Name: n, Port: s.Port, Enabled: s.Enabled, Profile: s.Profile}
+		if p, err := profileOf(&ss.cfg, s.Profile); err == nil {
+			si.Congestion = p.Congestion
+		}
+		if r := ss.run[n]; r != nil {
+			si.Proto, si.Listening = r.proto, true
+			for i, st := range r.stats {
+				snap := st.Snapshot()
+				si.Active += int(snap.Active)
+				pre := ""
+				if len(r.stats) > 1 {
+					pre = []string{"tcp_", "udp_"}[min(i, 1)]
+				}
+				si.Counters = append(si.Counters,
+					admin.Value{Name: pre + "connections", Value: snap.Connections},
+					admin.Value{Name: pre + "rejected", Value: snap.Rejected},
+					admin.Value{Name: pre + "bytes_in", Value: snap.BytesIn},
+					admin.Value{Name: pre + "bytes_out", Value: snap.BytesOut})
+				reasons := make([]string, 0, len(snap.Errors))
+				for k := range snap.Errors {
+					reasons = append(reasons, k)
+				}
+				sort.Strings(reasons)
+				for _, k := range reasons {
+					si.Counters = append(si.Counters, admin.Value{Name: pre + "errors_" + k, Value: snap.Errors[k]})
+				}
+			}
+		}
+		out = append(out, si)
+	}
+	return out
+}

@@ -1,0 +1,350 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/services/chargen"
+	"github.com/tcpbox/tcpbox/services/discard"
+	"github.com/tcpbox/tcpbox/services/echo"
+	"github.com/tcpbox/tcpbox/services/filehttp"
+	"github.com/tcpbox/tcpbox/services/fileproto"
+	"github.com/tcpbox/tcpbox/services/framed"
+	"github.com/tcpbox/tcpbox/services/iperf3"
+	"github.com/tcpbox/tcpbox/services/store"
+	"github.com/tcpbox/tcpbox/services/svc"
+	"github.com/tcpbox/tcpbox/stack"
+)
+
+// serviceNames lists the services in the order they start and are shown.
+var serviceNames = []string{"tcp_echo", "udp_echo", "discard", "chargen", "framed_echo", "framed_file", "http_file", "iperf3"}
+
+// udpChargenRate bounds UDP chargen answers per second: a spoofed source
+// must not turn it into an amplifier (RFC 864 leaves this to the host).
+const udpChargenRate = 1000
+
+// services runs the test services on one stack. Its methods are called by
+// Run and by the admin page's Apply, serialized by mu.
+type services struct {
+	ctx      context.Context // the program's: ends every service
+	log      *slog.Logger
+	st       *stack.Stack
+	filesDir string
+
+	mu  sync.Mutex
+	run map[string]*running
+	cfg config.Config // what the running services were started with
+}
+
+// running is one started service.
+type running struct {
+	name    string
+	proto   string // tcp, udp, tcp+udp
+	port    int
+	profile string
+	swap    *swapListener   // TCP services but iperf3
+	closers []func()        // listeners and sockets to close at stop
+	cancel  context.CancelFunc
+	done    chan struct{}
+	stats   []*svc.Stats // counters (one per protocol)
+}
+
+func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDir string) *services {
+	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}}
+}
+
+// portInUse turns a listen error into the field error the admin page shows
+// beside the port.
+func portErr(name string, port int, proto string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &config.FieldError{Path: "services." + name + ".port", Msg: fmt.Sprintf("port %d/%s is in use", port, proto)}
+	}
+	return fmt.Errorf("%s: listen %s %d: %w", name, proto, port, err)
+}
+
+// limits are a service's connection limits for svc.
+func limits(s *config.Service) svc.Limits {
+	return svc.Limits{MaxConns: s.MaxConns, MaxConnsPerAddr: s.PerClientMax, IdleTimeout: s.IdleTimeout.D()}
+}
+
+func (ss *services) listenTCP(c *config.Config, name string, s *config.Service) (*stack.TCPListener, error) {
+	opts, err := tcpOptions(ss.st.TCPConfig(), c, s.Profile, name, ss.st.MTU())
+	if err != nil {
+		return nil, &config.FieldError{Path: "services." + name + ".profile", Msg: err.Error()}
+	}
+	ln, err := ss.st.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(s.Port)), opts...)
+	if err != nil {
+		return nil, portErr(name, s.Port, "tcp", err)
+	}
+	return ln, nil
+}
+
+func (ss *services) listenUDP(name string, port int) (*stack.UDPConn, error) {
+	pc, err := ss.st.ListenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(port)))
+	if err != nil {
+		return nil, portErr(name, port, "udp", err)
+	}
+	return pc, nil
+}
+
+// start starts one service as c says (nothing if it is disabled).
+func (ss *services) start(c *config.Config, name string) (err error) {
+	s := c.ServiceMap()[name]
+	if s == nil || !s.Enabled {
+		return nil
+	}
+	r := &running{name: name, port: s.Port, profile: s.Profile, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			for _, f := range r.closers {
+				f()
+			}
+		}
+	}()
+	tcpLn := func() (net.Listener, error) {
+		ln, err := ss.listenTCP(c, name, s)
+		if err != nil {
+			return nil, err
+		}
+		r.swap = newSwapListener(ln)
+		r.closers = append(r.closers, func() { r.swap.Close() })
+		return r.swap, nil
+	}
+	udpPC := func() (*stack.UDPConn, error) {
+		pc, err := ss.listenUDP(name, s.Port)
+		if err != nil {
+			return nil, err
+		}
+		r.closers = append(r.closers, func() { pc.Close() })
+		return pc, nil
+	}
+	lim := limits(s)
+	var serve []func(ctx context.Context) error
+	switch name {
+	case "tcp_echo":
+		r.proto = "tcp"
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		srv := &echo.Server{Limits: lim}
+		r.stats = append(r.stats, &srv.Stats)
+		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	case "udp_echo":
+		r.proto = "udp"
+		pc, err := udpPC()
+		if err != nil {
+			return err
+		}
+		srv := &echo.UDPServer{}
+		r.stats = append(r.stats, &srv.Stats)
+		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, pc) })
+	case "discard": // RFC 863 §2 and §3: TCP and UDP on the same port
+		r.proto = "tcp+udp"
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		pc, err := udpPC()
+		if err != nil {
+			return err
+		}
+		t, u := &discard.Server{Limits: lim}, &discard.UDPServer{}
+		r.stats = append(r.stats, &t.Stats, &u.Stats)
+		serve = append(serve, func(ctx context.Context) error { return t.Serve(ctx, ln) },
+			func(ctx context.Context) error { return u.Serve(ctx, pc) })
+	case "chargen": // RFC 864: TCP and UDP on the same port
+		r.proto = "tcp+udp"
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		pc, err := udpPC()
+		if err != nil {
+			return err
+		}
+		t, u := &chargen.Server{Limits: lim}, &chargen.UDPServer{Limit: svc.Bucket{Rate: udpChargenRate}}
+		r.stats = append(r.stats, &t.Stats, &u.Stats)
+		serve = append(serve, func(ctx context.Context) error { return t.Serve(ctx, ln) },
+			func(ctx context.Context) error { return u.Serve(ctx, pc) })
+	case "framed_echo":
+		r.proto = "tcp"
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		srv := &framed.Server{Limits: lim, MaxFrame: s.MaxFrame}
+		r.stats = append(r.stats, &srv.Stats)
+		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	case "http_file", "framed_file":
+		r.proto = "tcp"
+		quota := c.Services.HTTPFile.Quota
+		if name == "framed_file" {
+			quota = c.Services.FramedFile.Quota
+		}
+		st, err := store.Open(ss.filesDir, quota)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		if name == "http_file" {
+			srv := &filehttp.Server{Store: st, Limits: lim, MaxHeader: s.MaxHeader}
+			r.stats = append(r.stats, &srv.Stats)
+			serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+		} else {
+			srv := &fileproto.Server{Store: st, Limits: lim}
+			r.stats = append(r.stats, &srv.Stats)
+			serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+		}
+	case "iperf3":
+		r.proto = "tcp+udp"
+		// iperf3 re-creates its own listener for -w and -M (Listen), so
+		// it gets a plain stack listener rather than a swapListener.
+		ln, err := ss.listenTCP(c, name, s)
+		if err != nil {
+			return err
+		}
+		r.closers = append(r.closers, func() { ln.Close() })
+		pc, err := udpPC()
+		if err != nil {
+			return err
+		}
+		srv := &iperf3.Server{
+			Limits: lim, MaxDuration: c.Services.Iperf3.MaxDuration.D(), MaxBitrate: uint64(c.Services.Iperf3.MaxBitrate),
+			TCPStats: iperfStats, Tune: iperfTune,
+			Listen: ss.iperfListen(c, name, s),
+		}
+		r.stats = append(r.stats, &srv.Stats)
+		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln, pc) })
+	default:
+		return fmt.Errorf("unknown service %q", name)
+	}
+	ctx, cancel := context.WithCancel(ss.ctx)
+	r.cancel = cancel
+	var wg sync.WaitGroup
+	for _, f := range serve {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil {
+				ss.log.Error("service", "service", strings.ReplaceAll(name, "_", "-"), "err", err)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(r.done) }()
+	ss.run[name] = r
+	ss.log.Info("service", "service", strings.ReplaceAll(name, "_", "-"), "proto", r.proto, "port", s.Port, "profile", s.Profile)
+	return nil
+}
+
+// stop ends one service and waits for its connections to end.
+func (ss *services) stop(name string) {
+	r := ss.run[name]
+	if r == nil {
+		return
+	}
+	delete(ss.run, name)
+	r.cancel()
+	for _, f := range r.closers {
+		f()
+	}
+	<-r.done
+	ss.log.Info("service stopped", "service", strings.ReplaceAll(name, "_", "-"))
+}
+
+// startAll starts every enabled service of c; on error it stops those it
+// started.
+func (ss *services) startAll(c *config.Config) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.cfg = config.Clone(c)
+	for _, name := range serviceNames {
+		if err := ss.start(c, name); err != nil {
+			for _, n := range serviceNames {
+				ss.stop(n)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// stopAll ends every service.
+func (ss *services) stopAll() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, n := range slices.Backward(serviceNames) {
+		ss.stop(n)
+	}
+}
+
+// apply makes next the running configuration of the services: those whose
+// port, limits, enablement or profile name changed are re-created; every
+// other TCP service gets a listener with next's profile (new connections
+// use it at once, open ones keep theirs). On error the services run as
+// before and the error (a *config.FieldError for a port in use) returns.
+func (ss *services) apply(prev, next *config.Config) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	restart := config.Diff(prev, next).Services(next)
+	var done []string
+	rollback := func() {
+		for _, n := range done {
+			ss.stop(n)
+			if err := ss.start(prev, n); err != nil {
+				ss.log.Error("service rollback", "service", n, "err", err)
+			}
+		}
+	}
+	for _, n := range restart {
+		ss.stop(n)
+		done = append(done, n)
+		if err := ss.start(next, n); err != nil {
+			rollback()
+			return err
+		}
+	}
+	// Profile contents: swap listeners of the services not re-created.
+	var swapped []string
+	for _, n := range serviceNames {
+		r := ss.run[n]
+		if r == nil || r.swap == nil || slices.Contains(restart, n) {
+			continue
+		}
+		s := next.ServiceMap()[n]
+		if err := r.swap.swap(func() (*stack.TCPListener, error) { return ss.listenTCP(next, n, s) }); err != nil {
+			if ln, perr := ss.listenTCP(prev, n, prev.ServiceMap()[n]); perr == nil {
+				r.swap.restore(ln)
+			}
+			for _, m := range swapped {
+				ps := prev.ServiceMap()[m]
+				ss.run[m].swap.swap(func() (*stack.TCPListener, error) { return ss.listenTCP(prev, m, ps) })
+			}
+			rollback()
+			return err
+		}
+		swapped = append(swapped, n)
+	}
+	// iperf3's Listen hook reads the config it was made with: re-create
+	// it when a profile changed (its tests are short; open ones end).
+	if r := ss.run["iperf3"]; r != nil && !slices.Contains(restart, "iperf3") && config.Diff(prev, next).Has("conn") {
+		ss.stop("iperf3")
+		if err := ss.start(next, "iperf3"); err != nil {
+			ss.log.Error("iperf3 restart", "err", err)
+		}
+	}
+	ss.cfg = config.Clone(next)
+	return nil
+}
