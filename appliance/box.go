@@ -45,7 +45,7 @@ type box struct {
 type instance struct {
 	iface string
 	mode  string
-	dhcp  bool // fixed for the instance: a change of address mode re-creates it
+	dhcp  bool          // fixed for the instance: a change of address mode re-creates it
 	eff   config.Config // the effective configuration it was made with
 	nic   *nicsetup.NIC // nil unless SetupNIC made or prepared it
 	link  nic.Link

@@ -51,8 +51,8 @@ type running struct {
 	proto   string // tcp, udp, tcp+udp
 	port    int
 	profile string
-	swap    *swapListener   // TCP services but iperf3
-	closers []func()        // listeners and sockets to close at stop
+	swap    *swapListener // TCP services but iperf3
+	closers []func()      // listeners and sockets to close at stop
 	cancel  context.CancelFunc
 	done    chan struct{}
 	stats   []*svc.Stats // counters (one per protocol)

@@ -19,7 +19,7 @@ import (
 // today: they validate and persist, and change nothing on the wire.
 var noEffectYet = []string{
 	"sndbuf_min", "sndbuf_max", // the send buffer is fixed (no send-side autotuning)
-	"init_rwnd",                            // the first window comes from the receive buffer
+	"init_rwnd",                             // the first window comes from the receive buffer
 	"rack_tlp", "prr", "frto", "reordering", // loss recovery is the congestion issue's
 	"ecn", "pacing", "max_pacing_rate",
 	"timestamps=no-offset", // treated as "on"
