@@ -223,3 +223,53 @@ func TestQueuedBoundedOverall(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 }
+
+// FuzzCache drives the cache with a program of ARP packets, resolutions
+// and ticks; the bounds must hold and every queued packet must end sent
+// or dropped, never lost or duplicated.
+func FuzzCache(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 1, 2, 1, 3, 0, 1, 1})
+	f.Add([]byte{1, 5, 1, 5, 1, 5, 3, 200, 3, 200, 0, 5})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		out := map[int]int{}
+		c := New(Config{MaxEntries: 8, QueueLen: 3, MaxQueued: 10, Reachable: 5 * time.Second}, Hooks[int]{
+			Request: func(netip.Addr) {},
+			Send:    func(_ [6]byte, p int) { out[p]++ },
+			Drop:    func(p int, _ error) { out[p]++ },
+		})
+		now := time.Duration(0)
+		next := 0
+		refused := map[int]bool{}
+		for len(prog) >= 2 {
+			op, arg := prog[0]%4, prog[1]
+			prog = prog[2:]
+			ip := netip.AddrFrom4([4]byte{198, 18, 0, arg % 16})
+			switch op {
+			case 0: // a reply from ip
+				c.Input(now, arpPacket(wire.ARPReply, [6]byte{2, 0, 0, 0, 1, arg}, ip, our), arg%2 == 0)
+			case 1: // a packet for ip
+				next++
+				if _, ok, err := c.Resolve(now, ip, next); ok || err != nil {
+					refused[next] = true // sent directly or refused: not the cache's
+				}
+			case 2:
+				c.Tick(now)
+			case 3:
+				now += time.Duration(arg) * 50 * time.Millisecond
+			}
+			if c.Len() > 8 || c.queued > 10 || c.queued < 0 {
+				t.Fatalf("bounds: %d entries, %d queued", c.Len(), c.queued)
+			}
+		}
+		c.Flush()
+		for p := 1; p <= next; p++ {
+			want := 1
+			if refused[p] {
+				want = 0
+			}
+			if out[p] != want {
+				t.Fatalf("packet %d handed back %d times, want %d", p, out[p], want)
+			}
+		}
+	})
+}
