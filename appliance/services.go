@@ -23,6 +23,7 @@ import (
 	"github.com/tcpbox/tcpbox/services/store"
 	"github.com/tcpbox/tcpbox/services/svc"
 	"github.com/tcpbox/tcpbox/stack"
+	"github.com/tcpbox/tcpbox/stack/udp"
 )
 
 // serviceNames lists the services in the order they start and are shown.
@@ -62,10 +63,11 @@ func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDi
 	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}}
 }
 
-// portInUse turns a listen error into the field error the admin page shows
+// portErr turns a listen error into the field error the admin page shows
 // beside the port.
 func portErr(name string, port int, proto string, err error) error {
-	if errors.Is(err, syscall.EADDRINUSE) {
+	// The stack's UDP says udp.ErrInUse rather than EADDRINUSE.
+	if errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, udp.ErrInUse) {
 		return &config.FieldError{Path: "services." + name + ".port", Msg: fmt.Sprintf("port %d/%s is in use", port, proto)}
 	}
 	return fmt.Errorf("%s: listen %s %d: %w", name, proto, port, err)
