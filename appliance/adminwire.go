@@ -23,6 +23,7 @@ func (b *box) adminHandler(logs *admin.LogRing) (*admin.Handler, error) {
 		Counters:    b.counters,
 		Link:        b.linkInfo,
 		Services:    b.serviceInfo,
+		Trace:       b.trace.Trace,
 		Captures:    b.captures,
 		Logs:        logs,
 		Log:         b.log.With("component", "admin"),

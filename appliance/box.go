@@ -33,6 +33,7 @@ type box struct {
 	captures *admin.Capturer
 	pcapFile *os.File
 	user     string
+	trace    *traceSampler
 
 	mu        sync.Mutex // serializes Apply and instance changes
 	cur       atomic.Pointer[instance]

@@ -30,6 +30,7 @@ import (
 	"github.com/tcpbox/tcpbox/appliance/admin"
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/nic"
+	"github.com/tcpbox/tcpbox/stack/tcp"
 )
 
 // Config is what the command line asked for. Every field set here wins
@@ -170,17 +171,25 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		log.Info("stopped")
 	}()
 
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tctx, stopTrace := context.WithCancel(ctx)
+	defer stopTrace()
+	b.trace = newTraceSampler(func() []tcp.Info { return b.cur.Load().st.TCPConnections() })
+	wg.Add(1)
+	go func() { defer wg.Done(); b.trace.run(tctx) }()
 	h, err := b.adminHandler(logs)
 	if err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	adminURL := ""
 	if addr := b.adminAddr(&eff); addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("admin: %w", err)
+			// The test services matter more than the page: keep serving
+			// them and say so loudly.
+			log.Error("admin page not served", "addr", addr, "err", err)
+			return b.loop(ctx, "")
 		}
 		adminURL = "http://" + ln.Addr().String() + "/"
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
