@@ -15,11 +15,14 @@ func (c *Conn) processAck(now time.Duration, seg *Segment) {
 	wnd := int(seg.Window) << c.sndShift
 	acked := ack.Sub(c.sndUna)
 	prior := c.flight()
-	if acked > 0 {
+	dup := acked == 0 && len(seg.Payload) == 0 && seg.Flags&(SYN|FIN) == 0 &&
+		c.sndMax != c.sndUna && wnd == c.sndWnd // RFC 5681 §2: a duplicate ACK
+	if c.sackOK {
+		c.onAckSACK(now, seg, acked, dup) // RFC 6675, RACK-TLP, PRR: recovery.go
+	} else if acked > 0 {
 		c.onNewAck(now, seg, acked, prior)
-	} else if acked == 0 && len(seg.Payload) == 0 && seg.Flags&(SYN|FIN) == 0 &&
-		c.sndMax != c.sndUna && wnd == c.sndWnd {
-		// RFC 5681 §2: a duplicate ACK.
+		c.traceAck(now)
+	} else if dup {
 		c.onDupAck(now)
 	}
 	// RFC 9293 §3.10.7.4: update the send window only from a segment
@@ -55,7 +58,11 @@ func (c *Conn) processAck(now time.Duration, seg *Segment) {
 // flight is the bytes sent and not acknowledged (or rewound by an RTO).
 func (c *Conn) flight() int { return c.sndNxt.Sub(c.sndUna) }
 
-func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
+// ackAdvance moves SND.UNA to the segment's ACK: frees the acknowledged
+// send-buffer bytes, takes an RTT sample and restarts the retransmission
+// timer. It returns the data bytes newly acknowledged and the RTT sample
+// (0 if none).
+func (c *Conn) ackAdvance(now time.Duration, seg *Segment) (int, time.Duration) {
 	ack := seg.Ack
 	c.stats.lastAckRecv = now
 	c.sndUna = ack
@@ -95,13 +102,19 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 		c.rtoAt = now + c.rtt.rto
 		c.unackedAt = now
 	}
+	return max(d, 0), r
+}
+
+func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
+	ack := seg.Ack
+	d, r := c.ackAdvance(now, seg)
 	// Congestion control.
 	c.ccs.InFlight = c.flight()
 	c.ccs.SRTT, c.ccs.MinRTT = c.rtt.srtt, c.rtt.minRTT
 	// The Ack lives in the Conn: passed through the interface it would
 	// escape, and the receive path must not allocate.
 	// The algorithm hears of data bytes only, not of our SYN or FIN.
-	c.ccAck = cc.Ack{Now: now, Acked: max(d, 0), PriorInFlight: prior, RTT: r}
+	c.ccAck = cc.Ack{Now: now, Acked: d, PriorInFlight: prior, RTT: r}
 	a := &c.ccAck
 	c.txq.acked(&c.rs, now, ack)
 	a.Rate = c.rs.Sample(now)
@@ -168,5 +181,6 @@ func (c *Conn) onDupAck(now time.Duration) {
 func (c *Conn) enterTimeWait(now time.Duration) {
 	c.setState(now, TimeWait)
 	c.rtoAt, c.persistAt, c.keepAt, c.finWait2At, c.delAckAt = 0, 0, 0, 0, 0
+	c.sb.rack.timerAt, c.tlpAt = 0, 0
 	c.twAt = now + 2*c.cfg.MSL
 }

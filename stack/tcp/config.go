@@ -98,6 +98,17 @@ type Config struct {
 	Congestion  func() cc.Algorithm // nil: NewReno (RFC 6582)
 	InitialCwnd int                 // segments (RFC 6928)
 
+	// Loss recovery with SACK (each needs SACK negotiated): RACK
+	// time-based loss detection (RFC 8985 §6; off: RFC 6675's DupThresh
+	// rule), tail loss probes (RFC 8985 §7, needs RACK), PRR sizing the
+	// window during recovery (RFC 6937; off: the algorithm's own). DSACK
+	// above also turns on undo of spurious reductions (RFC 2883 §4.2).
+	RACK, TLP, PRR bool
+
+	// TracePoints is the size of each connection's congestion trace ring
+	// (cc.Trace, sampled per ACK); 0 keeps no trace.
+	TracePoints int
+
 	// RFC 5961 §7: challenge ACKs (and ACKs to out-of-window segments)
 	// sent per connection per second at most.
 	ChallengeAckLimit int
@@ -135,6 +146,9 @@ func DefaultConfig() Config {
 		Backlog:            4096,
 		SynCookies:         SynCookiesOnOverflow,
 		InitialCwnd:        10,
+		RACK:               true,
+		TLP:                true,
+		PRR:                true,
 		ChallengeAckLimit:  100,
 	}
 }
@@ -189,6 +203,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ChallengeAckLimit < 1 {
 		bad("ChallengeAckLimit", "%d must be at least 1", c.ChallengeAckLimit)
+	}
+	if c.TracePoints < 0 || c.TracePoints > 1<<16 {
+		bad("TracePoints", "%d not in [0, 65536]", c.TracePoints)
 	}
 	if c.QuickAcks < 0 {
 		bad("QuickAcks", "%d must not be negative", c.QuickAcks)

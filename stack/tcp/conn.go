@@ -126,6 +126,10 @@ type Conn struct {
 	rate       uint64 // the last valid delivery-rate sample, bytes/s
 	pacer      cc.Pacer
 	paceAt     time.Duration // pacing holds the next segment until then
+	sb         scoreboard    // SACK loss recovery (scoreboard.go, recovery.go, rack.go)
+	tlp        tlpState      // tail loss probe (tlp.go)
+	tlpAt      time.Duration // the probe timeout; 0: not armed
+	trace      *cc.Trace     // per-ACK trace (trace.go); nil unless Config.TracePoints > 0
 
 	// Autotuning (Linux tcp_rcv_space_adjust).
 	rcvSpace       int
@@ -153,6 +157,7 @@ type stats struct {
 	segsIn, segsOut, dataSegsIn, dataSegsOut       uint64
 	totalRetrans, fastRetrans, rtoRetrans          uint64
 	dupAcksIn, zeroWindowProbes, dsackDups, reord  uint64
+	undos, tlps, tlpRecoveries                     uint64
 	lastDataSent, lastDataRecv, lastAckRecv        time.Duration
 	drops                                          uint64
 }
@@ -231,6 +236,7 @@ func (c *Conn) release() {
 
 func (c *Conn) stopTimers() {
 	c.rtoAt, c.delAckAt, c.persistAt, c.keepAt, c.twAt, c.finWait2At, c.paceAt = 0, 0, 0, 0, 0, 0, 0
+	c.sb.rack.timerAt, c.tlpAt = 0, 0
 	c.synPending, c.ackNow, c.retxNow = false, false, false
 }
 

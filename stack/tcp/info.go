@@ -67,8 +67,11 @@ type Info struct {
 	FastRetrans, RTORetrans              uint64
 	DupAcksIn                            uint64
 	ZeroWindowProbes                     uint64
-	DSACKDups, ReordSeen                 uint64
+	DSACKDups, ReordSeen                 uint64 // D-SACK blocks received; reordering events seen (sender)
+	DSACKSent, RcvOOOPack                uint64 // D-SACKs we sent; out-of-order segments received (tcpi_rcv_ooopack)
 	Delivered                            uint64
+	TLPProbes, TLPRecoveries             uint64 // tail loss probes sent; losses they alone repaired (RFC 8985 §7)
+	Undos                                uint64 // window reductions undone as spurious (D-SACK, RFC 2883 §4.2)
 
 	// Time spent.
 	Age                                  time.Duration

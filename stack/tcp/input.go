@@ -154,7 +154,12 @@ func (c *Conn) setMSS() {
 func (c *Conn) established(now time.Duration) {
 	c.setState(now, Established)
 	c.algo = c.cfg.newAlgorithm()
-	c.ccs = cc.Sender{MSS: c.sndMSS}
+	// The handshake's RTT sample is the algorithm's first (BBR paces
+	// from it).
+	c.ccs = cc.Sender{MSS: c.sndMSS, SRTT: c.rtt.srtt, MinRTT: c.rtt.minRTT}
+	if c.cfg.TracePoints > 0 {
+		c.trace = cc.NewTrace(c.cfg.TracePoints)
+	}
 	c.algo.Init(&c.ccs, now)
 	c.rcvSpaceAt, c.rcvSpaceSeq = now, c.rcvNxt
 	c.lastSendAt = now

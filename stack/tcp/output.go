@@ -169,22 +169,32 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 		c.retxNow = false
 		sent = c.retransmitHead(now, emit)
 	}
+	if c.sackOK && c.sb.lost > 0 {
+		sent = c.sendLost(now, emit) || sent
+	}
+	sent = c.tlpRetransmit(now, emit) || sent
 	override := c.forceSend
 	c.forceSend = false
 	for {
 		off := c.sndNxt.Sub(c.sndBufSeq)
 		avail := c.snd.n - off
 		if avail > 0 {
-			inflight := c.flight()
-			usable := min(c.ccs.Cwnd, c.sndWnd) - inflight
+			inflight := c.inflight() // the RFC 6675 pipe with SACK
+			usable := min(c.ccs.Cwnd-inflight, c.sndWnd-c.flight())
+			if c.sackOK && c.sb.lost > 0 {
+				usable = 0 // lost segments go before new data (RFC 6675 §5 NextSeg)
+			}
 			n := min(avail, c.sndMSS)
+			if c.tlp.newData && usable < n {
+				usable = min(n, c.sndWnd-c.flight()) // a tail loss probe (RFC 8985 §7.3)
+			}
 			retrans := c.sndNxt.LessThan(c.sndMax)
 			if usable < n {
 				// RFC 9293 §3.8.6.2.1: a partial segment goes only if it
 				// is at least half the largest window the peer offered,
 				// or the override timer (our persist timer) fired.
 				if usable <= 0 || !(usable >= c.maxSndWnd/2 || override) {
-					c.armPersist(now, usable, inflight)
+					c.armPersist(now, usable, c.flight())
 					break
 				}
 				n = usable
@@ -225,12 +235,16 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 			c.transmitted(now, s, retrans)
 			c.finish(now, s, emit)
 			sent = true
+			if c.tlp.newData {
+				c.tlp.newData = false
+				c.tlp.endSeq = c.sndMax
+			}
 			continue
 		}
-		if avail <= 0 && !c.finQueued && c.sndNxt == c.sndMax && c.flight() < c.ccs.Cwnd {
+		if avail <= 0 && !c.finQueued && c.sndNxt == c.sndMax && c.inflight() < c.ccs.Cwnd {
 			// The application, not the window, limits sending
 			// (delivery-rate estimation's app-limited mark).
-			c.rs.MarkAppLimited(c.flight())
+			c.rs.MarkAppLimited(c.inflight())
 			c.ccs.AppLimited = true
 		} else {
 			c.ccs.AppLimited = false
@@ -244,6 +258,9 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 		}
 		break
 	}
+	if c.tlp.newData {
+		c.tlp.newData, c.tlp.out = false, false // the probe could not go
+	}
 	return sent
 }
 
@@ -251,8 +268,14 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 // be emitted.
 func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
 	n := len(s.Payload)
-	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.flight())
+	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.inflight())
 	c.pacer.OnSend(now, n)
+	if c.sackOK && !retrans {
+		c.sb.pipe += s.Len()
+		if c.inRecovery {
+			c.sb.prr.out += s.Len()
+		}
+	}
 	if s.Flags&FIN != 0 {
 		if !c.finSent {
 			c.finSent = true
@@ -279,7 +302,8 @@ func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
 		c.unackedAt = now
 	}
 	c.persistAt = 0
-	c.ccs.InFlight = c.flight()
+	c.ccs.InFlight = c.inflight()
+	c.armTLP(now)
 }
 
 // retransmitHead resends the segment at SND.UNA (fast retransmit, RFC

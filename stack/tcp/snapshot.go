@@ -30,7 +30,7 @@ func (c *Conn) Info(now time.Duration) Info {
 
 		Cwnd: c.ccs.Cwnd, Ssthresh: c.ccs.Ssthresh,
 		PacingRate: c.ccs.PacingRate,
-		Reordering: 3,
+		Reordering: c.sb.thresh(),
 
 		NotSentBytes: max(0, c.snd.n-max(0, c.sndNxt.Sub(c.sndBufSeq))),
 		SndBuf:       c.snd.limit, RcvBuf: c.rcv.limit,
@@ -45,7 +45,12 @@ func (c *Conn) Info(now time.Duration) Info {
 		FastRetrans:  c.stats.fastRetrans, RTORetrans: c.stats.rtoRetrans,
 		DupAcksIn:        c.stats.dupAcksIn,
 		ZeroWindowProbes: c.stats.zeroWindowProbes,
-		DSACKDups:        c.stats.dsackDups, ReordSeen: c.stats.reord,
+		// Linux's dsack_dups counts D-SACK blocks received (the
+		// sender's view); reord_seen counts reordering events seen.
+		DSACKDups: c.sb.dsackIn, ReordSeen: c.sb.reordSeen,
+		Sacked: c.sb.sackedSegs, Lost: c.sb.lostSegs, Retrans: c.sb.retransSeg,
+		DSACKSent: c.stats.dsackDups, RcvOOOPack: c.stats.reord,
+		TLPProbes: c.stats.tlps, TLPRecoveries: c.stats.tlpRecoveries, Undos: c.stats.undos,
 		Delivered:    uint64(c.rs.Delivered()),
 		DeliveryRate: c.rate,
 
@@ -59,11 +64,13 @@ func (c *Conn) Info(now time.Duration) Info {
 		in.Congestion = c.algo.Name()
 	}
 	switch {
+	case c.sb.caLoss:
+		in.CAState = "loss"
 	case c.inRecovery:
 		in.CAState = "recovery"
 	case c.backoff > 0 && c.synchronized():
 		in.CAState = "loss"
-	case c.dupAcks > 0:
+	case c.dupAcks > 0 || c.sb.sackedSegs > 0:
 		in.CAState = "disorder"
 	default:
 		in.CAState = "open"

@@ -10,7 +10,7 @@ import (
 // when no timer is armed.
 func (c *Conn) NextDeadline() time.Duration {
 	var d time.Duration
-	for _, t := range [...]time.Duration{c.rtoAt, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.paceAt, c.userDeadline()} {
+	for _, t := range [...]time.Duration{c.rtoAt, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.paceAt, c.userDeadline(), c.sb.rack.timerAt, c.tlpAt} {
 		if t != 0 && (d == 0 || t < d) {
 			d = t
 		}
@@ -44,6 +44,12 @@ func (c *Conn) timers(now time.Duration) {
 		if c.state == Closed {
 			return
 		}
+	}
+	if c.sb.rack.timerAt != 0 && now >= c.sb.rack.timerAt {
+		c.onReorderTimer(now) // RFC 8985 §6.3
+	}
+	if c.tlpAt != 0 && now >= c.tlpAt {
+		c.onTLP(now) // RFC 8985 §7.3
 	}
 	if c.persistAt != 0 && now >= c.persistAt {
 		c.onPersist(now)
@@ -95,6 +101,11 @@ func (c *Conn) onRTO(now time.Duration) {
 	if c.algo != nil {
 		c.ccs.InFlight = c.flight()
 		c.algo.OnEvent(&c.ccs, cc.EventRTO, now)
+	}
+	c.tlpAt = 0
+	if c.sackOK {
+		c.rtoSACK(now)
+		return
 	}
 	// RFC 6582 §3.2 step 6: a timeout ends fast recovery and records the
 	// highest sequence number sent.

@@ -26,6 +26,10 @@ type txQueue struct {
 type txSeg struct {
 	start, end Seq
 	rec        cc.TxRecord
+	// The SACK scoreboard (RFC 6675 §3, see scoreboard.go).
+	sacked bool // covered by a SACK block
+	lost   bool // marked lost (RFC 6675 IsLost, RACK or a timeout)
+	rexmit bool // retransmitted and not yet delivered
 }
 
 const maxTxRecords = 1 << 14
@@ -74,7 +78,9 @@ func (t *txQueue) resent(rs *cc.RateSampler, now time.Duration, start, end Seq, 
 		i++
 	}
 	for ; i < t.n && t.at(i).start.LessThan(end); i++ {
-		rs.OnSend(now, &t.at(i).rec, inflight)
+		s := t.at(i)
+		rs.OnSend(now, &s.rec, inflight)
+		s.rexmit = true
 	}
 	t.hint = max(i-1, 0)
 }
