@@ -72,7 +72,7 @@ func (ss *services) iperfListen(c *config.Config, name string, s *config.Service
 	cfg := config.Clone(c)
 	profile, port := s.Profile, s.Port
 	return func(o iperf3.SockOpts) (net.Listener, error) {
-		opts, err := tcpOptions(ss.st.TCPConfig(), &cfg, profile, name, ss.st.MTU())
+		opts, err := tcpOptions(ss.st.TCPConfig(), &cfg, profile, name, linkMTU(&cfg, ss.st))
 		if err != nil {
 			return nil, err
 		}

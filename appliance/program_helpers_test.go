@@ -199,31 +199,37 @@ func (a *adminClient) set(values map[string]string) (int, map[string]string) {
 	return code, errs
 }
 
-// connInfo is what the test reads of /api/connections.
-type connInfo struct {
-	ID   uint64 `json:"id"`
-	Info struct {
-		Local, Remote string
-		Congestion    string
-		Listener      string
-	} `json:"info"`
+type tcpInfoJSON struct {
+	Local, Remote string
+	Congestion    string
+	Listener      string
+	AdvMSS        int
 }
 
-// congestionOf finds the connection from the kernel's local port and
-// returns its algorithm as tcpbox's admin API reports it.
-func (a *adminClient) congestionOf(remotePort int) string {
+// infoOf returns what /api/connections says of the connection from the
+// kernel's local port.
+func (a *adminClient) infoOf(remotePort int) tcpInfoJSON {
 	a.t.Helper()
 	var d struct {
-		Connections []connInfo `json:"connections"`
+		Connections []struct {
+			Info tcpInfoJSON `json:"info"`
+		} `json:"connections"`
 	}
 	a.getJSON("/api/connections", &d)
 	for _, c := range d.Connections {
 		if strings.HasSuffix(c.Info.Remote, fmt.Sprintf(":%d", remotePort)) {
-			return c.Info.Congestion
+			return c.Info
 		}
 	}
 	a.t.Fatalf("no connection from port %d in %+v", remotePort, d.Connections)
-	return ""
+	return tcpInfoJSON{}
+}
+
+// congestionOf returns the algorithm of the connection from the kernel's
+// local port, as tcpbox's admin API reports it.
+func (a *adminClient) congestionOf(remotePort int) string {
+	a.t.Helper()
+	return a.infoOf(remotePort).Congestion
 }
 
 var (

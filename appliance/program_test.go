@@ -272,8 +272,29 @@ func TestProgramAdminLiveApply(t *testing.T) {
 		t.Fatalf("port change: %d %v", code, errs)
 	}
 	_, movedPort := kernelConn(t, p, 50010)
+	var port int
 	if got := a.congestionOf(movedPort); got != "bbr" {
 		t.Errorf("moved framed echo uses %q", got)
+	}
+
+	// An MTU change re-creates link, stack and services in the process;
+	// the next connection advertises the MSS of the new MTU.
+	if code, errs := a.set(map[string]string{"link.mtu": "1400"}); code != 200 {
+		t.Fatalf("MTU change: %d %v", code, errs)
+	}
+	_, port = kernelConn(t, p, 50010)
+	if got := a.infoOf(port).AdvMSS; got != 1360 {
+		t.Errorf("after link.mtu 1400 the next connection advertises MSS %d, want 1360", got)
+	}
+	// An address change moves tcpbox to the new address at once.
+	if code, errs := a.set(map[string]string{"address.cidr": "198.18.0.3/24"}); code != 200 {
+		t.Fatalf("address change: %d %v", code, errs)
+	}
+	if out, errOut, err := p.Peer.Output(30*time.Second, "python3", "-c", udpEchoTo, "198.18.0.3"); err != nil || strings.TrimSpace(out) != "ok" {
+		t.Fatalf("UDP echo on the new address: %v\n%s%s", err, out, errOut)
+	}
+	if code, errs := a.set(map[string]string{"address.cidr": "198.18.0.2/24"}); code != 200 {
+		t.Fatalf("address change back: %d %v", code, errs)
 	}
 
 	// Restart: the configuration is what the page saved.
@@ -283,8 +304,23 @@ func TestProgramAdminLiveApply(t *testing.T) {
 	}
 	b = startBox(t, p, state)
 	a = b.client(t)
-	_, port := kernelConn(t, p, 50010)
+	_, port = kernelConn(t, p, 50010)
 	if got := a.congestionOf(port); got != "bbr" {
 		t.Errorf("after restart the next connection uses %q, want bbr", got)
 	}
 }
+
+// udpEchoTo sends one datagram to UDP echo at argv[1] and expects it back
+// from there.
+const udpEchoTo = `import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5)
+for i in range(5):
+    u.sendto(b'moved', (sys.argv[1], 7))
+    try:
+        d, a = u.recvfrom(100)
+        break
+    except socket.timeout:
+        continue
+assert d == b'moved' and a == (sys.argv[1], 7), (d, a)
+print('ok')
+`

@@ -79,7 +79,7 @@ func limits(s *config.Service) svc.Limits {
 }
 
 func (ss *services) listenTCP(c *config.Config, name string, s *config.Service) (*stack.TCPListener, error) {
-	opts, err := tcpOptions(ss.st.TCPConfig(), c, s.Profile, name, ss.st.MTU())
+	opts, err := tcpOptions(ss.st.TCPConfig(), c, s.Profile, name, linkMTU(c, ss.st))
 	if err != nil {
 		return nil, &config.FieldError{Path: "services." + name + ".profile", Msg: err.Error()}
 	}
@@ -349,4 +349,15 @@ func (ss *services) apply(prev, next *config.Config) error {
 	}
 	ss.cfg = config.Clone(next)
 	return nil
+}
+
+// linkMTU is the MTU TCP sizes its MSS from (RFC 9293 §3.7.1): the
+// interface's, or link.mtu when that is smaller (an interface tcpbox did
+// not set up itself may keep a larger one).
+func linkMTU(c *config.Config, st *stack.Stack) int {
+	m := st.MTU()
+	if c.Link.MTU > 0 && c.Link.MTU < m {
+		m = c.Link.MTU
+	}
+	return m
 }
