@@ -47,6 +47,8 @@ commands:
   rr               framed request/response latency (port 50000)
   crr              connect-request-response rate and latency
   bridge           join two interfaces through the impairment bridge
+
+serve flags (each overrides config.json for this run only):
 `
 
 func main() {
