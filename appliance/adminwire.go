@@ -19,7 +19,7 @@ func (b *box) adminHandler(logs *admin.LogRing) (*admin.Handler, error) {
 	d := admin.Deps{
 		Config:      b.store,
 		Apply:       b.apply,
-		Connections: func() []tcp.Info { return b.cur.Load().st.TCPConnections() },
+		Connections: b.connections,
 		Counters:    b.counters,
 		Link:        b.linkInfo,
 		Services:    b.serviceInfo,
@@ -67,9 +67,24 @@ func (b *box) password(d *admin.Deps) error {
 	return nil
 }
 
+// connections lists the current stack's TCP connections. The instance is
+// nil only until the first one starts (the page on tcpbox's own address
+// may answer a moment before Run records it).
+func (b *box) connections() []tcp.Info {
+	in := b.cur.Load()
+	if in == nil {
+		return nil
+	}
+	return in.st.TCPConnections()
+}
+
 // counters are the stack's, the link's and the drops by reason.
 func (b *box) counters() []admin.Counter {
-	st := b.cur.Load().st.Stats()
+	in := b.cur.Load()
+	if in == nil {
+		return nil
+	}
+	st := in.st.Stats()
 	c := []admin.Counter{
 		{Layer: "link", Name: "rx_frames", Value: st.Link.RxFrames},
 		{Layer: "link", Name: "rx_bytes", Value: st.Link.RxBytes},
@@ -97,7 +112,7 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "udp", Name: "out", Value: st.UDPOut},
 		{Layer: "dhcp", Name: "in", Value: st.DHCPIn},
 	}
-	conns := b.cur.Load().st.TCPConnections()
+	conns := in.st.TCPConnections()
 	states := map[string]uint64{}
 	var retrans uint64
 	for _, in := range conns {
@@ -123,6 +138,9 @@ func (b *box) counters() []admin.Counter {
 // linkInfo describes the current link and address.
 func (b *box) linkInfo() admin.LinkInfo {
 	in := b.cur.Load()
+	if in == nil {
+		return admin.LinkInfo{Started: b.started}
+	}
 	mac := in.st.MAC()
 	li := admin.LinkInfo{
 		Name: in.iface, Mode: in.mode, MAC: net.HardwareAddr(mac[:]).String(), MTU: in.st.MTU(),
@@ -147,6 +165,9 @@ func (b *box) linkInfo() admin.LinkInfo {
 // serviceInfo lists every configured service with its counters.
 func (b *box) serviceInfo() []admin.ServiceInfo {
 	in := b.cur.Load()
+	if in == nil {
+		return nil
+	}
 	ss := in.svcs
 	ss.mu.Lock()
 	defer ss.mu.Unlock()

@@ -1,6 +1,8 @@
 package appliance
 
 import (
+	"errors"
+
 	"github.com/tcpbox/tcpbox/config"
 )
 
@@ -24,6 +26,9 @@ func (b *box) apply(prev, next config.Config) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	in := b.cur.Load()
+	if in == nil {
+		return errors.New("tcpbox is still starting; try again")
+	}
 	ePrev, eNext := in.eff, b.cfg.overlay(next)
 	if err := b.checkEffective(&eNext); err != nil {
 		return err

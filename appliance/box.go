@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ type box struct {
 	pcapFile *os.File
 	user     string
 	trace    *traceSampler
+	handler  http.Handler // the admin page, also served on tcpbox's address when configured
 
 	mu        sync.Mutex // serializes Apply and instance changes
 	cur       atomic.Pointer[instance]
@@ -44,14 +46,16 @@ type box struct {
 
 // instance is a link, the stack on it and the services on the stack.
 type instance struct {
-	iface string
-	mode  string
-	dhcp  bool          // fixed for the instance: a change of address mode re-creates it
-	eff   config.Config // the effective configuration it was made with
-	nic   *nicsetup.NIC // nil unless SetupNIC made or prepared it
-	link  nic.Link
-	st    *stack.Stack
-	svcs  *services
+	iface     string
+	mode      string
+	dhcp      bool          // fixed for the instance: a change of address mode re-creates it
+	eff       config.Config // the effective configuration it was made with
+	nic       *nicsetup.NIC // nil unless SetupNIC made or prepared it
+	link      nic.Link
+	st        *stack.Stack
+	svcs      *services
+	admin     *http.Server // the admin page on tcpbox's own address, or nil
+	adminDone chan struct{}
 }
 
 // relinked returns a channel closed when the instance is next replaced.
@@ -186,12 +190,31 @@ func (b *box) startInstance(e *config.Config) (_ *instance, err error) {
 		in.st.Close()
 		return nil, err
 	}
+	if e.Admin.AlsoOnTCPBox && b.handler != nil {
+		ln, err := in.st.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(e.Admin.Port)), stack.WithName("admin"))
+		if err != nil {
+			in.svcs.stopAll()
+			in.st.Close()
+			return nil, &config.FieldError{Path: "admin.port", Msg: fmt.Sprintf("on tcpbox's address: %v", err)}
+		}
+		in.admin = &http.Server{Handler: b.handler, ReadHeaderTimeout: 10 * time.Second}
+		in.adminDone = make(chan struct{})
+		go func() {
+			defer close(in.adminDone)
+			in.admin.Serve(ln) // ends when stop closes the server
+		}()
+		b.log.Info("admin page on tcpbox's address", "port", e.Admin.Port)
+	}
 	return in, nil
 }
 
 // stop ends the services, the stack and the link (and a macvlan child
 // tcpbox made).
 func (in *instance) stop() {
+	if in.admin != nil {
+		in.admin.Close()
+		<-in.adminDone
+	}
 	in.svcs.stopAll()
 	in.st.Close()
 	if in.nic != nil {

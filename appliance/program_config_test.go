@@ -91,3 +91,25 @@ func TestProgramIperf3(t *testing.T) {
 		t.Logf("iperf3 %v: %.0f bytes received", args, res.End.SumReceived.Bytes+res.End.Sum.Bytes)
 	}
 }
+
+// With admin.also_on_tcpbox the admin page also answers on tcpbox's own
+// address, through tcpbox's stack, with the same credentials.
+func TestProgramAdminOnTCPBox(t *testing.T) {
+	testbed.Require(t, "curl")
+	p := testbed.NewPair(t, testbed.PairOptions{})
+	state := t.TempDir()
+	c := config.Defaults()
+	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
+	c.Admin.AlsoOnTCPBox = true
+	c.Admin.Port = 8088
+	writeConfig(t, state, c)
+	b := startBox(t, p, state)
+	url := "http://198.18.0.2:8088/api/overview"
+	if out, _, _ := p.Peer.Output(30*time.Second, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url); out != "401" {
+		t.Errorf("without credentials on tcpbox's address: %q, want 401", out)
+	}
+	out, errOut, err := p.Peer.Output(30*time.Second, "curl", "-sSf", "-u", b.user+":"+b.pw, url)
+	if err != nil || !strings.Contains(out, "198.18.0.2/24") {
+		t.Fatalf("admin page on tcpbox's address: %v\n%.1000s\n%s", err, out, errOut)
+	}
+}

@@ -30,7 +30,6 @@ import (
 	"github.com/tcpbox/tcpbox/appliance/admin"
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/nic"
-	"github.com/tcpbox/tcpbox/stack/tcp"
 )
 
 // Config is what the command line asked for. Every field set here wins
@@ -158,6 +157,14 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			}
 		}()
 	}
+	// The admin page's adapters read the current instance only when a
+	// request comes, and requests come once the page listens, below.
+	b.trace = newTraceSampler(b.connections)
+	h, err := b.adminHandler(logs)
+	if err != nil {
+		return err
+	}
+	b.handler = h
 	in, err := b.startInstance(&eff)
 	if err != nil {
 		return err
@@ -175,13 +182,8 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	defer wg.Wait()
 	tctx, stopTrace := context.WithCancel(ctx)
 	defer stopTrace()
-	b.trace = newTraceSampler(func() []tcp.Info { return b.cur.Load().st.TCPConnections() })
 	wg.Add(1)
 	go func() { defer wg.Done(); b.trace.run(tctx) }()
-	h, err := b.adminHandler(logs)
-	if err != nil {
-		return err
-	}
 	adminURL := ""
 	if addr := b.adminAddr(&eff); addr != "" {
 		ln, err := net.Listen("tcp", addr)
