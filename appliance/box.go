@@ -41,6 +41,7 @@ type box struct {
 	cur       atomic.Pointer[instance]
 	relinkMu  sync.Mutex
 	relinkCh  chan struct{} // closed when the instance is replaced
+	dhcpMu    sync.Mutex // guards savedDHCP (the loop and a relink both touch it)
 	savedDHCP netip.Addr
 }
 
@@ -179,7 +180,9 @@ func (b *box) startInstance(e *config.Config) (_ *instance, err error) {
 		if opts.DHCPPrevious, err = loadDHCPAddr(b.cfg.StateDir); err != nil {
 			b.log.Warn("state", "err", err) // start with discovery
 		}
+		b.dhcpMu.Lock()
 		b.savedDHCP = opts.DHCPPrevious
+		b.dhcpMu.Unlock()
 	}
 	if in.st, err = stack.New(link, opts); err != nil {
 		link.Close()
@@ -224,6 +227,8 @@ func (in *instance) stop() {
 
 // saveDHCP keeps the leased address in the state directory.
 func (b *box) saveDHCP(in *instance, a netip.Addr) {
+	b.dhcpMu.Lock()
+	defer b.dhcpMu.Unlock()
 	if !in.dhcp || a == b.savedDHCP {
 		return
 	}
