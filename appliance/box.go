@@ -41,7 +41,7 @@ type box struct {
 	cur       atomic.Pointer[instance]
 	relinkMu  sync.Mutex
 	relinkCh  chan struct{} // closed when the instance is replaced
-	dhcpMu    sync.Mutex // guards savedDHCP (the loop and a relink both touch it)
+	dhcpMu    sync.Mutex    // guards savedDHCP (the loop and a relink both touch it)
 	savedDHCP netip.Addr
 }
 
