@@ -300,7 +300,8 @@ func (ss *services) stopAll() {
 func (ss *services) apply(prev, next *config.Config) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	restart := config.Diff(prev, next).Services(next)
+	changes := config.Diff(prev, next)
+	restart := changes.Services(next)
 	var done []string
 	rollback := func() {
 		for _, n := range done {
@@ -322,7 +323,7 @@ func (ss *services) apply(prev, next *config.Config) error {
 	var swapped []string
 	for _, n := range serviceNames {
 		r := ss.run[n]
-		if r == nil || r.swap == nil || slices.Contains(restart, n) {
+		if r == nil || r.swap == nil || slices.Contains(restart, n) || !profileChanged(changes, r.profile) {
 			continue
 		}
 		s := next.ServiceMap()[n]
@@ -340,8 +341,8 @@ func (ss *services) apply(prev, next *config.Config) error {
 		swapped = append(swapped, n)
 	}
 	// iperf3's Listen hook reads the config it was made with: re-create
-	// it when a profile changed (its tests are short; open ones end).
-	if r := ss.run["iperf3"]; r != nil && !slices.Contains(restart, "iperf3") && config.Diff(prev, next).Has("conn") {
+	// it when its profile changed (tests running then end).
+	if r := ss.run["iperf3"]; r != nil && !slices.Contains(restart, "iperf3") && profileChanged(changes, r.profile) {
 		ss.stop("iperf3")
 		if err := ss.start(next, "iperf3"); err != nil {
 			ss.log.Error("iperf3 restart", "err", err)
@@ -360,4 +361,16 @@ func linkMTU(c *config.Config, st *stack.Stack) int {
 		m = c.Link.MTU
 	}
 	return m
+}
+
+// profileChanged reports whether a field of the named profile ("" for the
+// tcp defaults) is among the changes.
+func profileChanged(cs config.Changes, profile string) bool {
+	for _, c := range cs {
+		if profile == "" && strings.HasPrefix(c.Path, "tcp.") ||
+			profile != "" && (c.Path == "profiles."+profile || strings.HasPrefix(c.Path, "profiles."+profile+".")) {
+			return true
+		}
+	}
+	return false
 }
