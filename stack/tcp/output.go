@@ -194,6 +194,10 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 				// is at least half the largest window the peer offered,
 				// or the override timer (our persist timer) fired.
 				if usable <= 0 || !(usable >= c.maxSndWnd/2 || override) {
+					// The window, not the application, limits sending
+					// (cc.Sender.AppLimited would otherwise stay set from
+					// an earlier idle moment and stop window growth).
+					c.ccs.AppLimited = false
 					c.armPersist(now, usable, c.flight())
 					break
 				}
@@ -206,14 +210,9 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 					break
 				}
 			}
-			if c.ccs.PacingRate > 0 {
-				// Pacing (for rate-based algorithms such as BBR): hold
-				// the segment until the pacer allows it.
-				c.pacer.SetRate(now, c.ccs.PacingRate)
-				if t := c.pacer.NextSendTime(now, n); t > now {
-					c.paceAt = t
-					break
-				}
+			if c.paced(now, n) {
+				c.ccs.AppLimited = false
+				break
 			}
 			if inflight == 0 && !retrans && c.cfg.SlowStartAfterIdle && c.algo != nil &&
 				now-c.lastSendAt > c.rtt.rto && c.stats.bytesSent > 0 {
@@ -336,4 +335,23 @@ func (c *Conn) retransmitHead(now time.Duration, emit func(*Segment)) bool {
 	}
 	c.finish(now, s, emit)
 	return true
+}
+
+// paced reports whether pacing (for rate-based algorithms such as BBR)
+// holds a segment of n bytes now, arming the pacing timer if so. The
+// pacer lets the algorithm's send quantum leave back to back
+// (cc.Quantizer), so a timer that fires late does not lower the rate.
+func (c *Conn) paced(now time.Duration, n int) bool {
+	if c.ccs.PacingRate == 0 {
+		return false
+	}
+	if q, ok := c.algo.(cc.Quantizer); ok {
+		c.pacer.Burst = q.SendQuantum(&c.ccs)
+	}
+	c.pacer.SetRate(now, c.ccs.PacingRate)
+	if t := c.pacer.NextSendTime(now, n); t > now {
+		c.paceAt = t
+		return true
+	}
+	return false
 }

@@ -129,10 +129,10 @@ func (c *Conn) maybeEnterRecovery(now time.Duration) {
 	c.inRecovery, c.ccs.InRecovery = true, true
 	// cc's order: the algorithm sees the FlightSize, before the lost
 	// bytes leave InFlight.
-	c.ccs.InFlight = c.sndMax.Sub(c.sndUna)
+	c.ccs.InFlight = c.flightSize()
 	c.algo.OnEvent(&c.ccs, cc.EventFastRecovery, now)
 	c.ccs.InFlight = c.sb.pipe
-	c.sb.prr.start(c.sndMax.Sub(c.sndUna))
+	c.sb.prr.start(c.flightSize())
 	c.startUndo()
 	c.stats.fastRetrans++
 	c.traceEvent(now, cc.EventFastRecovery)
@@ -204,12 +204,8 @@ func (c *Conn) sendLost(now time.Duration, emit func(*Segment)) bool {
 		if c.ccs.Cwnd-c.sb.pipe < min(n, c.sndMSS) {
 			break
 		}
-		if c.ccs.PacingRate > 0 {
-			c.pacer.SetRate(now, c.ccs.PacingRate)
-			if t := c.pacer.NextSendTime(now, n); t > now {
-				c.paceAt = t
-				break
-			}
+		if c.paced(now, n) {
+			break
 		}
 		if !c.resend(now, s, start, n, emit) {
 			continue
@@ -262,4 +258,18 @@ func (c *Conn) resend(now time.Duration, s *txSeg, start Seq, n int, emit func(*
 	c.ccs.InFlight = c.sb.pipe
 	c.finish(now, seg, emit)
 	return true
+}
+
+// flightSize is RFC 5681's FlightSize for the algorithm's reduction
+// (ssthresh from it, RFC 5681 (4), RFC 9438 §4.6). With SACK the
+// outstanding sequence space also holds SACKed and lost data that is no
+// longer in the network, and after a lossy recovery it can far exceed
+// the window the sender was allowed; it is capped at cwnd then, as Linux
+// bases its reductions on cwnd.
+func (c *Conn) flightSize() int {
+	f := c.sndMax.Sub(c.sndUna)
+	if c.sackOK && c.ccs.Cwnd > 0 {
+		f = min(f, c.ccs.Cwnd)
+	}
+	return f
 }

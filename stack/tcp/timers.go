@@ -99,7 +99,7 @@ func (c *Conn) onRTO(now time.Duration) {
 	c.backoff++
 	c.stats.rtoRetrans++
 	if c.algo != nil {
-		c.ccs.InFlight = c.flight()
+		c.ccs.InFlight = c.flightSize()
 		c.algo.OnEvent(&c.ccs, cc.EventRTO, now)
 	}
 	c.tlpAt = 0

@@ -114,7 +114,7 @@ func (c *Conn) tlpOnAck(now time.Duration, dsack bool) {
 		return
 	}
 	// §7.4.2: the probe repaired a loss.
-	c.ccs.InFlight = c.sndMax.Sub(c.sndUna)
+	c.ccs.InFlight = c.flightSize()
 	c.algo.OnEvent(&c.ccs, cc.EventFastRecovery, now)
 	c.algo.OnEvent(&c.ccs, cc.EventRecoveryExit, now)
 	c.ccs.InFlight = c.sb.pipe
