@@ -210,7 +210,7 @@ func (b *kernelBed) tcpboxSends(algo string, p path, dur time.Duration, seed int
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	snd, err := b.st.DialTCP(ctx, netip.AddrPortFrom(kernelPrefix.Addr(), benchPort), stack.WithCongestion(algo))
+	snd, err := b.st.DialTCP(ctx, netip.AddrPortFrom(kernelPrefix.Addr(), benchPort), stack.WithCongestion(algo), stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0))
 	if err != nil {
 		ln.Close()
 		if c := <-acc; c != nil {
@@ -237,6 +237,7 @@ func (b *kernelBed) tcpboxSends(algo string, p path, dur time.Duration, seed int
 		}
 	})
 	after := br.Stats().BA
+	writeTrace(fmt.Sprintf("kernel-tcpbox-%s-%g", algo, p.Loss), snd.Trace(nil))
 	r.fill(tr, st)
 	r.Dropped, r.DropQueue = after.Dropped()-before.Dropped(), after.DropQueue-before.DropQueue
 	return r

@@ -88,7 +88,7 @@ func runMemlink(algo string, p path, dur time.Duration, seed int64) result {
 		c, err := ln.AcceptTCP()
 		acc <- accepted{c, err}
 	}()
-	snd, err := sa.DialTCP(ctx, netip.AddrPortFrom(memReceiver.Addr(), benchPort), stack.WithCongestion(algo))
+	snd, err := sa.DialTCP(ctx, netip.AddrPortFrom(memReceiver.Addr(), benchPort), stack.WithCongestion(algo), stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0))
 	if err != nil {
 		ln.Close()
 		<-acc
@@ -117,8 +117,16 @@ func runMemlink(algo string, p path, dur time.Duration, seed int64) result {
 		}
 	})
 	after, _ := ia.Counters()
+	writeTrace(fmt.Sprintf("memlink-%s-%g", algo, p.Loss), snd.Trace(nil))
 	r.fill(tr, st)
 	r.Dropped = after.Dropped() - before.Dropped()
 	r.DropQueue = after.DropQueue - before.DropQueue
 	return r
 }
+
+// senderBuf is tcpbox's send buffer in every run: tcpbox does not grow
+// its send buffer with the window (Linux autotunes tcp_wmem up to 4 MiB),
+// and its default 256 KiB is below what cwnd reaches on this path, which
+// would make the sender buffer-limited (and its rate samples
+// application-limited) instead of window-limited.
+const senderBuf = 4 << 20
