@@ -29,6 +29,7 @@ type TCPConn struct {
 	mu     sync.Mutex
 	tc     *tcp.Conn
 	emitFn func(*tcp.Segment) // c.emit, bound once so Output allocates nothing
+	gso    gsoBatch           // data segments of one Output call (tcp_gso.go)
 	timer  tcpTimer
 	linger int  // SetLinger: <0 default close, 0 abort with RST
 	gone   bool // removed from the table
@@ -64,6 +65,11 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 // emit encodes one segment of this connection and sends it. It runs under
 // mu, inside tc.Output.
 func (c *TCPConn) emit(seg *tcp.Segment) {
+	if m := c.st.gsoMax; m > 0 && gsoable(seg) {
+		c.emitGSO(seg, m)
+		return
+	}
+	c.flushGSO() // keep the order of segments
 	c.st.send(c.key.local.Addr(), c.key.remote.Addr(), seg)
 }
 
@@ -71,7 +77,13 @@ func (c *TCPConn) emit(seg *tcp.Segment) {
 // machine's next deadline, wakes waiters whose readiness changed and
 // forgets the connection once it is done. The caller holds mu.
 func (c *TCPConn) flushLocked(now time.Duration) {
+	// Everything one Output emits (a window's worth of data after an
+	// application Write) leaves the stack in one Link.WriteBatch.
+	s := c.st.s
+	s.holdTx()
 	c.tc.Output(now, c.emitFn)
+	s.releaseTx()
+	c.flushGSO()
 	if ev := c.tc.Events(); ev != 0 {
 		if ev&(tcp.EventReadable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.readSig.poke()
