@@ -29,6 +29,9 @@ type Buffer struct {
 	large bool
 	// from is the source of a received UDP datagram queued on a socket.
 	from netip.AddrPort
+	// gso is the segmentation and checksum work a TCP super-segment
+	// leaves to the link (tcp_gso.go); zero for a complete frame.
+	gso nic.Offload
 }
 
 // Bytes is the data.
@@ -72,6 +75,7 @@ func (p *bufferPool) get(n int) *Buffer {
 	}
 	b.off, b.end = Headroom, Headroom+n
 	b.from = netip.AddrPort{}
+	b.gso = nic.Offload{}
 	return b
 }
 

@@ -73,7 +73,10 @@ func (s *Stack) sendIPv4(b *Buffer, dst netip.Addr, proto uint8, o sendOpts) err
 	// fragmented, but a counter for all is cheap and what peers expect.
 	h.ID = uint16(s.ipID.Add(1))
 	mtu := s.pathMTU(dst)
-	if n+wire.IPv4MinHeaderLen <= mtu {
+	// A TCP super-segment (tcp_gso.go) is cut into MTU-sized segments by
+	// the link; the kernel gives the pieces consecutive IDs, which RFC
+	// 6864 §4.1 allows for atomic (DF) datagrams.
+	if n+wire.IPv4MinHeaderLen <= mtu || b.gso.GSOType != 0 {
 		h.Encode(b.Prepend(wire.IPv4MinHeaderLen))
 		return s.resolveAndSend(hop, bcast, b)
 	}

@@ -29,6 +29,11 @@ type tcpStack struct {
 
 	resetsSent atomic.Uint64
 	nextID     atomic.Uint64 // tcp.Info.ID of the next connection
+
+	// gsoMax is the longest TCP super-segment (TCP header and data) the
+	// link segments itself, 0 when it does not (tcp_gso.go).
+	gsoMax             int
+	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
 }
 
 // tcpStacks holds each Stack's TCP state. The Stack struct has no field
@@ -65,6 +70,11 @@ func newTCPStack(s *Stack) *tcpStack {
 	rand.Read(seed[:])
 	t.rng = mrand.New(mrand.NewChaCha8(seed))
 	t.table.init()
+	if l, ok := s.link.(gsoLink); ok {
+		if m := l.GSOMaxSize(); m > 0 {
+			t.gsoMax = min(m-wire.EthernetHeaderLen, maxDatagram) - wire.IPv4MinHeaderLen
+		}
+	}
 	return t
 }
 

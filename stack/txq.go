@@ -50,7 +50,7 @@ func (q *txQueue) push(s *Stack, b *Buffer) {
 		q.frames = make([]nic.Frame, 0, txBatch)
 	}
 	q.bufs = append(q.bufs, b)
-	q.frames = append(q.frames, nic.Frame{Data: b.Bytes()})
+	q.frames = append(q.frames, nic.Frame{Data: b.Bytes(), Offload: b.gso})
 	if q.holders == 0 || len(q.bufs) >= txBatch {
 		q.flush(s)
 	}

@@ -21,6 +21,7 @@ type Link struct {
 	mtu     int
 	mac     [6]byte
 	vnet    bool
+	noGSO   bool
 	maxRx   int // largest frame a receive buffer holds
 
 	file *os.File // owns the fd; its poller wakes readers on Close
@@ -63,7 +64,7 @@ func Open(ifname string, o Options) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr, ringMem: ringMem}
+	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr, noGSO: o.NoGSO, ringMem: ringMem}
 	l.maxRx = l.mtu + nic.EthernetHeaderLen + 4 // room for a VLAN tag
 	if l.vnet {
 		l.maxRx = max(l.maxRx, maxGSOFrame)
@@ -93,6 +94,17 @@ func (l *Link) MAC() [6]byte { return l.mac }
 // super-frame when PACKET_VNET_HDR is on. Wrappers (impair) size their
 // buffers by it.
 func (l *Link) MaxFrameLen() int { return l.maxRx }
+
+// GSOMaxSize is the longest TCP or UDP super-frame WriteBatch takes with
+// Offload.GSOType set, which the kernel segments (in software when the
+// interface has no TSO): 64 KiB of IP datagram with PACKET_VNET_HDR, 0
+// without it or with Options.NoGSO.
+func (l *Link) GSOMaxSize() int {
+	if !l.vnet || l.noGSO {
+		return 0
+	}
+	return 65535 + nic.EthernetHeaderLen
+}
 
 // Ifindex is the interface index the socket is bound to.
 func (l *Link) Ifindex() int { return l.ifindex }

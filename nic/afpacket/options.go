@@ -22,6 +22,9 @@ type Options struct {
 	// kernel has them, which on an interface with offloads on means
 	// partial checksums and super-frames with no way to tell.
 	NoVnetHdr bool
+	// NoGSO makes GSOMaxSize report 0, so a stack sends only MTU-sized
+	// frames even though the socket could take super-frames.
+	NoGSO bool
 	// Ring receives through a TPACKET_V3 mmap ring instead of recvmmsg:
 	// no copy from the kernel and no system call while frames keep
 	// coming, but a lone frame may wait up to RingTimeout for the kernel
