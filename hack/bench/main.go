@@ -53,6 +53,7 @@ func main() {
 	servers := flag.String("servers", "kernel,gvisor,tcpbox", "servers to measure")
 	modes := flag.String("offloads", "off,on", "offload settings to measure")
 	idle := flag.Int("idle", 10000, "idle connections for the memory figure")
+	flag.StringVar(&profileDir, "cpuprofile", "", "write each server's CPU profile to this directory as <server>-offloads-<mode>.pprof")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fatalf("needs root (network namespaces)")
@@ -88,9 +89,16 @@ type server struct {
 	pid    int
 }
 
-func startServer(tb *testbed, self, kind string) (*server, error) {
+// profileDir is -cpuprofile: where servers write their CPU profiles.
+var profileDir string
+
+func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
-	cmd := exec.Command("ip", "netns", "exec", tb.srv, self, "serve", "-kind", kind)
+	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind}
+	if profileDir != "" {
+		args = append(args, "-cpuprofile", fmt.Sprintf("%s/%s-offloads-%s.pprof", profileDir, kind, mode))
+	}
+	cmd := exec.Command("ip", args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -190,7 +198,7 @@ func median(v []float64) float64 {
 }
 
 func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Duration, idle int, res *results) {
-	srv, err := startServer(tb, self, kind)
+	srv, err := startServer(tb, self, kind, mode)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", kind, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 )
@@ -36,7 +37,21 @@ func serveMain(args []string) {
 	kind := fs.String("kind", "kernel", "kernel, gvisor or tcpbox")
 	iface := fs.String("iface", "veth0", "interface for gvisor and tcpbox")
 	addr := fs.String("addr", srvAddr+prefix, "server address")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole serve run here")
 	fs.Parse(args)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fatalf("%v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatalf("%v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 
 	var listen listenFunc
 	var stats func() serverStats
@@ -79,7 +94,6 @@ func serveMain(args []string) {
 	st := stats()
 	json.NewEncoder(os.Stdout).Encode(st)
 	closeFn()
-	os.Exit(0)
 }
 
 func acceptLoop(ln net.Listener, h func(net.Conn)) {
