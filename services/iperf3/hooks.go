@@ -29,8 +29,11 @@ type SockOpts struct {
 
 // listenerOpts reports whether o has options that must be on the listening
 // socket to take effect from the handshake (MSS in the SYN-ACK, window
-// scale chosen from the buffer size).
-func (o SockOpts) listenerOpts() bool { return o.Window != 0 || o.MSS != 0 }
+// scale chosen from the buffer size, and the congestion algorithm: tcpbox's
+// stack picks it when the connection is made and cannot swap it after, so
+// -C reaches its connections only through the listener; Linux's accepted
+// sockets inherit the listener's TCP_CONGESTION too).
+func (o SockOpts) listenerOpts() bool { return o.Window != 0 || o.MSS != 0 || o.Congestion != "" }
 
 // TuneFunc applies o to an accepted TCP data connection. An error fails the
 // test with iperf3's IESETCONGESTION when o.Congestion is set, else it is
