@@ -140,6 +140,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if warning != "" {
 		log.Warn("config", "warning", warning)
 	}
+	log.Info("config", "file", filepath.Join(cfg.StateDir, config.FileName), "tcp_knobs_without_effect_yet", strings.Join(noEffectYet, ","))
 	b := &box{cfg: cfg, log: log, store: store, started: time.Now(), ctx: ctx,
 		captures: admin.NewCapturer(admin.CapturerOptions{})}
 	eff := cfg.overlay(store.Get())
