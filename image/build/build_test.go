@@ -359,3 +359,26 @@ func TestPiEEPROM(t *testing.T) {
 		t.Errorf("recovery.bin: %v", err)
 	}
 }
+
+// TestDHCPModPinned: gokrazy's DHCP client is built from image/dhcpmod (a
+// module of its own, so its dependencies stay out of tcpbox's go.mod); it
+// must use the same gokrazy as the init library it runs beside.
+func TestDHCPModPinned(t *testing.T) {
+	version := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "require "))
+			if len(f) >= 2 && f[0] == "github.com/gokrazy/gokrazy" {
+				return f[1]
+			}
+		}
+		t.Fatalf("%s does not require github.com/gokrazy/gokrazy", path)
+		return ""
+	}
+	if a, b := version("../../go.mod"), version("../dhcpmod/go.mod"); a != b {
+		t.Errorf("go.mod has gokrazy %s, image/dhcpmod/go.mod %s: update image/dhcpmod (go get github.com/gokrazy/gokrazy@%s && go mod tidy there)", a, b, a)
+	}
+}
