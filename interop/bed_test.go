@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +32,8 @@ type bed struct {
 	Peer, DUT, Mid *testbed.NS
 	st             *stack.Stack
 	br             *bridge.Bridge
-	pcapPath       string
+	rec            *recorder
+	pcapPath       string // the current capture
 	peer, dut      netip.Addr
 }
 
@@ -40,6 +43,9 @@ type bedOptions struct {
 	// snapLen limits captured bytes per frame (0: whole frames); bulk
 	// tests keep only headers.
 	snapLen int
+	// maxFrames bounds the frames captured (0: all). tshark judges about
+	// 15,000 frames a second here, so bulk tests judge a prefix.
+	maxFrames int
 }
 
 func newBed(t testing.TB, o bedOptions, tools ...string) *bed {
@@ -83,68 +89,112 @@ func newBed(t testing.TB, o bedOptions, tools ...string) *bed {
 		})
 	}
 	var link *afpacket.Link
-	if err := b.DUT.Do(func() (err error) {
+	var err error
+	if err = b.DUT.Do(func() (err error) {
 		link, err = afpacket.Open("veth0", afpacket.Options{})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	b.pcapPath = filepath.Join(t.TempDir(), "dut.pcap")
-	f, err := os.Create(b.pcapPath)
+	b.rec = &recorder{Link: link}
+	b.st, err = stack.New(b.rec, stack.Options{Addr: testbed.DUTPrefix})
 	if err != nil {
 		link.Close()
-		t.Fatal(err)
-	}
-	pw, err := pcap.NewWriter(f, o.snapLen)
-	if err != nil {
-		link.Close()
-		f.Close()
-		t.Fatal(err)
-	}
-	b.st, err = stack.New(&recordFirst{Link: link, w: pw}, stack.Options{Addr: testbed.DUTPrefix})
-	if err != nil {
-		link.Close()
-		f.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		b.st.Close()
+		b.rec.stop()
+	})
+	b.capture(t, o.snapLen, o.maxFrames)
+	return b
+}
+
+// recorder records every frame tcpbox receives or sends into the current
+// capture file, a sent frame before it reaches the link: recorded after,
+// a fast answer read by the receive goroutine could land in the file
+// ahead of the frame it answers and tshark would call that frame a
+// spurious retransmission. A capture holds at most max frames (the first
+// ones), so that tshark's verdict on a bulk test takes seconds, not
+// minutes.
+type recorder struct {
+	nic.Link
+	mu   sync.Mutex
+	f    *os.File
+	bw   *bufio.Writer // frames reach the file in 1 MiB writes
+	w    *pcap.Writer
+	left int // frames still to record; <0: unbounded
+}
+
+func (l *recorder) record(now time.Time, frames []nic.Frame) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range frames {
+		if l.w == nil || l.left == 0 {
+			return
+		}
+		l.w.WriteFrame(now, frames[i].Data)
+		if l.left > 0 {
+			l.left--
+		}
+	}
+}
+
+func (l *recorder) ReadBatch(frames []nic.Frame) (int, error) {
+	n, err := l.Link.ReadBatch(frames)
+	l.record(time.Now(), frames[:n])
+	return n, err
+}
+
+func (l *recorder) WriteBatch(frames []nic.Frame) (int, error) {
+	l.record(time.Now(), frames)
+	return l.Link.WriteBatch(frames)
+}
+
+// start ends the current capture and records into f (through bw) from
+// now on; a nil f only ends it.
+func (l *recorder) start(f *os.File, bw *bufio.Writer, w *pcap.Writer, max int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.bw.Flush()
+		l.f.Close()
+	}
+	l.f, l.bw, l.w, l.left = f, bw, w, max
+	if max <= 0 {
+		l.left = -1
+	}
+}
+
+// stop ends the current capture, so that the file is complete.
+func (l *recorder) stop() { l.start(nil, nil, nil, 0) }
+
+// capture starts a new capture file for t (a test or subtest); the
+// previous one ends. TCPBOX_KEEP_PCAP=dir keeps a copy for a person.
+func (b *bed) capture(t testing.TB, snapLen, maxFrames int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "dut.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := pcap.NewWriter(bw, snapLen)
+	if err != nil {
 		f.Close()
-		// TCPBOX_KEEP_PCAP=dir keeps each test's capture for a person.
+		t.Fatal(err)
+	}
+	b.rec.start(f, bw, w, maxFrames)
+	b.pcapPath = path
+	t.Cleanup(func() {
 		if dir := os.Getenv("TCPBOX_KEEP_PCAP"); dir != "" {
+			b.rec.stop()
 			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".pcap"
-			if data, err := os.ReadFile(b.pcapPath); err == nil {
+			if data, err := os.ReadFile(path); err == nil {
 				os.WriteFile(filepath.Join(dir, name), data, 0o644)
 			}
 		}
 	})
-	return b
-}
-
-// recordFirst records every frame tcpbox receives or sends, a sent frame
-// before it reaches the link: recorded after, a fast answer read by the
-// receive goroutine could land in the file ahead of the frame it answers
-// and tshark would call that frame a spurious retransmission.
-type recordFirst struct {
-	nic.Link
-	w *pcap.Writer
-}
-
-func (l *recordFirst) ReadBatch(frames []nic.Frame) (int, error) {
-	n, err := l.Link.ReadBatch(frames)
-	now := time.Now()
-	for i := 0; i < n; i++ {
-		l.w.WriteFrame(now, frames[i].Data)
-	}
-	return n, err
-}
-
-func (l *recordFirst) WriteBatch(frames []nic.Frame) (int, error) {
-	now := time.Now()
-	for i := range frames {
-		l.w.WriteFrame(now, frames[i].Data)
-	}
-	return l.Link.WriteBatch(frames)
 }
 
 // listen opens a TCP listener on tcpbox's port.
@@ -200,30 +250,57 @@ func (b *bed) peerRun(timeout time.Duration, stdin []byte, name string, args ...
 	return o.String(), e.String(), err
 }
 
-// tshark runs tshark on the capture with a display filter and returns one
-// line per matching frame.
-func (b *bed) tshark(t testing.TB, filter string, extra ...string) []string {
-	t.Helper()
-	args := []string{"-r", b.pcapPath, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-Y", filter}
-	out, err := exec.Command("tshark", append(args, extra...)...).Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v\n%s", filter, err, out)
-	}
-	s := strings.TrimSpace(string(out))
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
+// captureReport is tshark's reading of a capture.
+type captureReport struct {
+	Frames, TCPFrames int
+	Bad               []string // malformed or bad checksum
+	Retransmissions   int      // incl. fast and spurious
+	ZeroWindows       int
+	Flagged           []string // retransmissions and zero windows
 }
 
-const (
-	badFrames = `_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad"`
-	retxOrZW  = `tcp.analysis.retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.fast_retransmission || tcp.analysis.zero_window`
-)
-
-// captureReport is what tshark found in a capture.
-type captureReport struct {
-	TCPFrames, Retransmissions, ZeroWindows int
+// judge ends the current capture, has tshark read it in one pass
+// (checksums verified) and classifies every frame.
+func (b *bed) judge(t testing.TB) captureReport {
+	t.Helper()
+	b.rec.stop()
+	out, err := exec.Command("tshark", "-r", b.pcapPath,
+		"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+		"-T", "fields", "-E", "separator=/t",
+		"-e", "frame.number", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "udp.checksum.status", "-e", "_ws.col.Info").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	var r captureReport
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.SplitN(line, "\t", 5)
+		if len(f) < 5 {
+			continue
+		}
+		r.Frames++
+		info := f[4]
+		// Checksum status 0 is PROTO_CHECKSUM_E_BAD.
+		if f[1] == "0" || f[2] == "0" || f[3] == "0" || strings.Contains(info, "Malformed") {
+			r.Bad = append(r.Bad, line)
+		}
+		if f[2] == "" {
+			continue
+		}
+		r.TCPFrames++
+		flagged := false
+		if strings.Contains(info, "Retransmission]") {
+			r.Retransmissions++
+			flagged = true
+		}
+		if strings.Contains(info, "[TCP ZeroWindow]") {
+			r.ZeroWindows++
+			flagged = true
+		}
+		if flagged {
+			r.Flagged = append(r.Flagged, line)
+		}
+	}
+	return r
 }
 
 // checkCapture fails the test on malformed frames or bad checksums and,
@@ -231,22 +308,18 @@ type captureReport struct {
 // the counts for the log.
 func (b *bed) checkCapture(t testing.TB, clean bool) captureReport {
 	t.Helper()
-	filter := badFrames
-	if clean {
-		filter += " || " + retxOrZW
-	}
-	if lines := b.tshark(t, filter); len(lines) > 0 {
-		n := len(lines)
-		if n > 20 {
-			lines = append(lines[:20], "...")
+	r := b.judge(t)
+	show := func(lines []string) string {
+		if len(lines) > 20 {
+			lines = append(lines[:20:20], "...")
 		}
-		t.Errorf("tshark flags %d frames (%s):\n%s", n, filter, strings.Join(lines, "\n"))
+		return strings.Join(lines, "\n")
 	}
-	fields := []string{"-T", "fields", "-e", "frame.number"}
-	r := captureReport{
-		TCPFrames:       len(b.tshark(t, "tcp", fields...)),
-		Retransmissions: len(b.tshark(t, "tcp.analysis.retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.fast_retransmission", fields...)),
-		ZeroWindows:     len(b.tshark(t, "tcp.analysis.zero_window", fields...)),
+	if len(r.Bad) > 0 {
+		t.Errorf("tshark: %d frames malformed or with bad checksums:\n%s", len(r.Bad), show(r.Bad))
+	}
+	if clean && len(r.Flagged) > 0 {
+		t.Errorf("tshark at 0%% loss: %d retransmissions, %d zero windows:\n%s", r.Retransmissions, r.ZeroWindows, show(r.Flagged))
 	}
 	if r.TCPFrames == 0 {
 		t.Errorf("capture holds no TCP frames")
@@ -261,3 +334,14 @@ func impairment(d impair.Direction, seed int64) *bridge.Config {
 
 // big reports whether the large runs are asked for.
 func big() bool { return os.Getenv("TCPBOX_BIG") == "1" }
+
+// logDrops logs where frames may have been lost without impairment: the
+// kernel's interface counters in both namespaces, the kernel's TCP drop
+// counters, and tcpbox's link and drop counters.
+func (b *bed) logDrops(t testing.TB) {
+	t.Helper()
+	peer, _, _ := b.Peer.Output(10*time.Second, "ip", "-s", "link", "show", "veth0")
+	nstat, _, _ := b.Peer.Output(10*time.Second, "nstat", "-az", "TcpExtTCPBacklogDrop", "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPZeroWindowDrop", "IpInDiscards", "TcpExtTCPDSACKRecv", "TcpExtTCPDSACKOldSent")
+	st := b.st.Stats()
+	t.Logf("kernel side veth0:\n%s\nkernel nstat:\n%s\ntcpbox link %+v\ntcpbox drops %+v", peer, nstat, st.Link, st.Drops)
+}

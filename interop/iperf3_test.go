@@ -1,0 +1,197 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/services/iperf3"
+)
+
+// iperfResult is the part of `iperf3 -J` output the tests read.
+type iperfResult struct {
+	Error string `json:"error"`
+	End   struct {
+		SumSent     iperfSum `json:"sum_sent"`
+		SumReceived iperfSum `json:"sum_received"`
+		Sum         iperfSum `json:"sum"` // UDP
+		// --bidir: the reverse direction's sums.
+		SumSentBidir     iperfSum `json:"sum_sent_bidir_reverse"`
+		SumReceivedBidir iperfSum `json:"sum_received_bidir_reverse"`
+		Streams          []struct {
+			Sender struct {
+				Retransmits *int64 `json:"retransmits"`
+			} `json:"sender"`
+		} `json:"streams"`
+		SenderCongestion   string `json:"sender_tcp_congestion"`
+		ReceiverCongestion string `json:"receiver_tcp_congestion"`
+	} `json:"end"`
+	ServerOutputText string `json:"server_output_text"`
+}
+
+type iperfSum struct {
+	Bytes         float64 `json:"bytes"`
+	BitsPerSecond float64 `json:"bits_per_second"`
+	Retransmits   int64   `json:"retransmits"`
+	LostPercent   float64 `json:"lost_percent"`
+	Packets       int64   `json:"packets"`
+	JitterMS      float64 `json:"jitter_ms"`
+}
+
+// runIperf runs Debian's iperf3 client in the kernel's namespace against
+// tcpbox and returns its parsed JSON, failing the test unless it completed.
+func runIperf(t *testing.T, b *bed, args ...string) *iperfResult {
+	t.Helper()
+	all := append([]string{"-c", b.dut.String(), "-t", "2", "-J", "--get-server-output"}, args...)
+	stdout, stderr, err := b.peerRun(90*time.Second, nil, "iperf3", all...)
+	var r iperfResult
+	if jerr := json.Unmarshal([]byte(stdout), &r); jerr != nil || err != nil || r.Error != "" {
+		t.Fatalf("iperf3 %v: %v; JSON: %v; error %q\nstderr: %s\nstdout: %.2000s", all, err, jerr, r.Error, stderr, stdout)
+	}
+	return &r
+}
+
+// serverFigures are the "retr N  cwnd N  rtt D" of the server's sending
+// streams in --get-server-output.
+var serverFigures = regexp.MustCompile(`retr (-?\d+)  cwnd (\d+)  rtt (\S+)`)
+
+// checkServerSender asserts the server's text carries tcpbox's own TCP
+// figures for every stream it sent on, and returns them for the log.
+func checkServerSender(t *testing.T, r *iperfResult, streams int) string {
+	t.Helper()
+	ms := serverFigures.FindAllStringSubmatch(r.ServerOutputText, -1)
+	if len(ms) != streams {
+		t.Errorf("server output has figures for %d sending streams, want %d:\n%s", len(ms), streams, r.ServerOutputText)
+		return ""
+	}
+	var parts []string
+	for _, m := range ms {
+		cwnd, _ := strconv.Atoi(m[2])
+		rtt, err := time.ParseDuration(m[3])
+		if cwnd <= 0 || err != nil || rtt <= 0 {
+			t.Errorf("server figures %q: want cwnd > 0 and rtt > 0", m[0])
+		}
+		parts = append(parts, m[0])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// TestIperf3 runs Debian's `iperf3 -c -J -t 2` against tcpbox's iperf3
+// server on tcpbox's stack, in every mode issue 5 names; each completes,
+// its JSON parses with bytes both ways, and the server's figures (from
+// tcpbox's TCB through the hooks) are in --get-server-output.
+func TestIperf3(t *testing.T) {
+	b := newBed(t, bedOptions{snapLen: 96, maxFrames: iperfFrames}, "iperf3")
+	ln := b.listen(t, iperf3.Port)
+	pc, err := b.st.ListenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), iperf3.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &iperf3.Server{TCPStats: tcpboxStats, Tune: tcpboxTune, Listen: tcpboxListen(b.st, iperf3.Port)}
+	serve(t, func(ctx context.Context) error { return srv.Serve(ctx, ln, pc) })
+
+	type run struct {
+		name string
+		args []string
+		// server-side sending streams whose figures must be reported
+		serverSends int
+	}
+	for _, tc := range []run{
+		{"tcp", nil, 0},
+		{"reverse", []string{"-R"}, 1},
+		{"bidir", []string{"--bidir"}, 1},
+		{"parallel4", []string{"-P", "4"}, 0},
+		{"udp100M", []string{"-u", "-b", "100M"}, 0},
+		{"reno", []string{"-C", "reno", "-R"}, 1},
+		{"cubic", []string{"-C", "cubic", "-R"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b.capture(t, 96, iperfFrames)
+			r := runIperf(t, b, tc.args...)
+			sent, recv := r.End.SumSent, r.End.SumReceived
+			if tc.name == "udp100M" {
+				sent, recv = r.End.Sum, r.End.Sum
+			}
+			if sent.Bytes <= 0 || recv.Bytes <= 0 || recv.Bytes > sent.Bytes {
+				t.Fatalf("sum_sent %v bytes, sum_received %v bytes", sent.Bytes, recv.Bytes)
+			}
+			line := fmt.Sprintf("iperf3 -c -t 2 -J %s: %.0f Mbit/s received", strings.Join(tc.args, " "), recv.BitsPerSecond/1e6)
+			if tc.name == "bidir" {
+				rb := r.End.SumReceivedBidir
+				if rb.Bytes <= 0 {
+					t.Fatalf("bidir reverse direction received %v bytes", rb.Bytes)
+				}
+				line += fmt.Sprintf(", reverse %.0f Mbit/s", rb.BitsPerSecond/1e6)
+			}
+			if tc.name == "udp100M" {
+				line += fmt.Sprintf(", %d datagrams, %.2f%% lost, jitter %.3f ms", r.End.Sum.Packets, r.End.Sum.LostPercent, r.End.Sum.JitterMS)
+			}
+			if tc.args != nil && tc.args[0] == "-C" && r.End.ReceiverCongestion != tc.args[1] {
+				t.Errorf("server reports congestion %q, want %q", r.End.ReceiverCongestion, tc.args[1])
+			}
+			if r.ServerOutputText == "" {
+				t.Fatalf("no server_output_text with --get-server-output")
+			}
+			if tc.serverSends > 0 {
+				line += "; server (tcpbox TCB): " + checkServerSender(t, r, tc.serverSends)
+				if tc.name == "reverse" || tc.args[0] == "-C" {
+					line += fmt.Sprintf("; sum_sent.retransmits %d", r.End.SumSent.Retransmits)
+				}
+			}
+			t.Log(line)
+			if cr := b.checkCapture(t, true); !t.Failed() {
+				t.Logf("tshark: first %d TCP frames clean", cr.TCPFrames)
+			} else {
+				b.logDrops(t)
+			}
+		})
+	}
+
+	t.Run("two-clients", func(t *testing.T) {
+		b.capture(t, 96, iperfFrames)
+		var wg sync.WaitGroup
+		res := make([]*iperfResult, 2)
+		errs := make([]string, 2)
+		for i, args := range [][]string{nil, {"-R"}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				all := append([]string{"-c", b.dut.String(), "-t", "2", "-J"}, args...)
+				stdout, stderr, err := b.peerRun(90*time.Second, nil, "iperf3", all...)
+				var r iperfResult
+				if jerr := json.Unmarshal([]byte(stdout), &r); jerr != nil || err != nil || r.Error != "" {
+					errs[i] = fmt.Sprintf("iperf3 %v: %v %v %q %s", all, err, jerr, r.Error, stderr)
+					return
+				}
+				res[i] = &r
+			}()
+		}
+		wg.Wait()
+		for i := range res {
+			if errs[i] != "" {
+				t.Fatal(errs[i])
+			}
+			if res[i].End.SumReceived.Bytes <= 0 {
+				t.Fatalf("client %d received nothing", i)
+			}
+		}
+		t.Logf("two clients at once: %.0f and %.0f (-R) Mbit/s received", res[0].End.SumReceived.BitsPerSecond/1e6, res[1].End.SumReceived.BitsPerSecond/1e6)
+		if n := srv.Tests.Load(); n < 9 {
+			t.Errorf("server counts %d completed tests, want at least 9", n)
+		}
+		b.checkCapture(t, true)
+	})
+}
+
+// iperfFrames is how many frames of each iperf3 run tshark judges: the
+// handshakes, the parameter exchange and the first second or so of data
+// (tshark reads about 15,000 frames a second here; a whole 2 s run at
+// over a Gbit/s is some 300,000).
+const iperfFrames = 40000
