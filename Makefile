@@ -4,7 +4,7 @@
 GO      ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all build test test-race fuzz bench run vet metricscheck
+.PHONY: all build test test-race fuzz bench run run-arm64 run-netns image vet metricscheck
 
 all: build
 
@@ -28,7 +28,7 @@ metricscheck:
 
 # The race detector over the packages with goroutines.
 test-race:
-	$(GO) test -race -count=1 -timeout 20m ./nic/... ./stack/...
+	$(GO) test -race -count=1 -timeout 20m ./nic/... ./stack/... ./services/...
 
 # Every fuzz target for FUZZTIME each (default 60s).
 fuzz:
@@ -37,5 +37,23 @@ fuzz:
 bench:
 	bash hack/bench.sh
 
+# Build the x86-64 appliance image and boot it under QEMU (two NICs:
+# management with the admin page on http://127.0.0.1:8080, and the test NIC
+# owned by tcpbox, whose services are forwarded to the local ports printed).
 run:
+	bash hack/deps.sh
+	TARGET=amd64 bash hack/run-image.sh
+
+# The arm64 image on qemu-system-aarch64 -M virt.
+run-arm64:
+	bash hack/deps.sh
+	TARGET=arm64 bash hack/run-image.sh
+
+# tcpbox on a network-namespace testbed, no VM: the kernel peer in
+# namespace tbrun-peer (198.18.0.1/24), tcpbox on 198.18.0.2/24.
+run-netns:
 	bash hack/run.sh
+
+image:
+	mkdir -p bin
+	$(GO) run ./image -target amd64 -o bin/tcpbox-amd64.img
