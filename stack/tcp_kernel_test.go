@@ -184,6 +184,10 @@ func (b *kernelBed) checkCapture(t testing.TB, clean bool) int {
 			lines = append(lines[:20], "...")
 		}
 		t.Errorf("tshark flags %d frames (%s):\n%s", len(strings.Split(s, "\n")), filter, strings.Join(lines, "\n"))
+		for _, i := range b.st.TCPConnections() {
+			t.Logf("tcpbox %v %v->%v: retrans %d (fast %d, rto %d, tlp %d), undos %d, srtt %v rto %v",
+				i.State, i.Local, i.Remote, i.TotalRetrans, i.FastRetrans, i.RTORetrans, i.TLPProbes, i.Undos, i.SRTT, i.RTO)
+		}
 	}
 	all, err := exec.Command("tshark", append(args, "-Y", "tcp")...).Output()
 	if err != nil {
