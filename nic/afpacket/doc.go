@@ -1,6 +1,6 @@
 // Package afpacket is a nic.Link on a Linux AF_PACKET socket bound to one
 // interface by index: batched receive with recvmmsg and batched transmit
-// with sendmmsg (PACKET_QDISC_BYPASS), both through Go's poller so Close
+// with sendmmsg, both through Go's poller so Close
 // wakes a blocked reader.
 //
 // A classic BPF filter, attached before the socket is bound, lets through
@@ -15,6 +15,10 @@
 // super-frames; their virtio_net_hdr is decoded into Frame.Offload, and on
 // transmit Frame.Offload is encoded so the kernel finishes checksums and
 // segmentation. Offloads on the interface are left as they are.
+// GSOMaxSize tells a stack it may send TCPv4 super-frames; the kernel cuts
+// them (in software when the interface has TSO off), which it does only
+// on the qdisc path, so PACKET_QDISC_BYPASS is set only with NoVnetHdr or
+// NoGSO.
 //
 // Receive paths: by default recvmmsg copies each frame once into buffers
 // the Link owns. Options.Ring receives through a TPACKET_V3 mmap ring

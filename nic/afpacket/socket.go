@@ -49,8 +49,14 @@ func socketFor(ifindex int, mac [6]byte, o *Options, ringMem *[]byte) (int, erro
 			return fail("PACKET_VNET_HDR", err)
 		}
 	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1); err != nil {
-		return fail("PACKET_QDISC_BYPASS", err)
+	// PACKET_QDISC_BYPASS sends through __dev_direct_xmit, which drops a
+	// super-frame the device cannot take whole (no TSO: offloads off)
+	// instead of segmenting it in software as dev_queue_xmit does. So
+	// the bypass is on only when we send no super-frames.
+	if o.NoVnetHdr || o.NoGSO {
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1); err != nil {
+			return fail("PACKET_QDISC_BYPASS", err)
+		}
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil {
 		return fail("PACKET_IGNORE_OUTGOING", err)
