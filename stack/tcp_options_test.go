@@ -1,8 +1,11 @@
 package stack
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/netip"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -51,5 +54,36 @@ func TestTCPDialTimeout(t *testing.T) {
 	}
 	if n := len(p.a.TCPConnections()); n != 0 {
 		t.Fatalf("%d connections left after a failed dial", n)
+	}
+}
+
+// TestTCPDialContext: a dial whose context ends is abandoned with a
+// timeout error and leaves nothing behind; Dial and Listen take strings.
+func TestTCPDialContext(t *testing.T) {
+	p := newTCPPair(t, tcpPairOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.a.DialTCP(ctx, netip.MustParseAddrPort("198.18.0.99:7"))
+	var ne net.Error
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("dial past its context deadline: %v", err)
+	}
+	waitFor(t, "the abandoned dial forgotten", func() bool { return len(p.a.TCPConnections()) == 0 })
+
+	ln, err := p.b.Listen("tcp", ":15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := p.a.Dial("tcp4", "198.18.0.2:15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := p.a.Dial("udp", "198.18.0.2:15"); err == nil {
+		t.Fatal("Dial accepted udp")
+	}
+	if _, err := p.a.Dial("tcp", "no-such-host:15"); err == nil {
+		t.Fatal("Dial accepted a name")
 	}
 }
