@@ -13,11 +13,15 @@ import (
 	"syscall"
 )
 
-// ReadyPrefix starts the line tcpbox prints once it serves.
-const ReadyPrefix = "tcpbox: ready"
+// ConsolePrefix starts the lines tcpbox prints for people rather than for
+// the log: "tcpbox: ready <addr> on <iface>" once it serves, then its
+// services' ports and the admin page's URL and user, and "tcpbox: <error>"
+// when it stops on an error. Log lines (slog's key=value text) do not
+// start with it.
+const ConsolePrefix = "tcpbox: "
 
 // runConsole runs argv as a child, copies its output to ours line by line
-// and the ready line also to /dev/console. It forwards the signals the
+// and tcpbox's lines for people (ConsolePrefix) also to /dev/console. It forwards the signals the
 // supervisor sends and returns the child's exit status (125, "do not
 // restart", passes through).
 func runConsole(argv []string) int {
@@ -91,7 +95,7 @@ func openConsole() io.WriteCloser {
 	return f
 }
 
-// copyLines copies r to w line by line; lines that start with ReadyPrefix
+// copyLines copies r to w line by line; lines that start with ConsolePrefix
 // also go to console (when not nil). Lines longer than 64 KiB are split
 // rather than buffered without bound.
 func copyLines(w io.Writer, r io.Reader, console io.Writer) {
@@ -100,7 +104,7 @@ func copyLines(w io.Writer, r io.Reader, console io.Writer) {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
 			w.Write(line)
-			if console != nil && strings.HasPrefix(string(line), ReadyPrefix) {
+			if console != nil && strings.HasPrefix(string(line), ConsolePrefix) {
 				console.Write(line)
 			}
 		}

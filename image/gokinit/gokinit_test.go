@@ -23,12 +23,12 @@ func TestParseFlags(t *testing.T) {
 
 func TestCopyLines(t *testing.T) {
 	var out, console bytes.Buffer
-	in := "starting\ntcpbox: ready 198.18.3.2 echo 7\nlater\n" + strings.Repeat("x", 100<<10) + "\nno newline"
+	in := "starting\ntcpbox: ready 198.18.3.2 on eth1\ntime=2026-01-01 level=INFO msg=tcpbox: x\ntcpbox: admin http://[::]:8080/ (user gokrazy)\nlater\n" + strings.Repeat("x", 100<<10) + "\nno newline"
 	copyLines(&out, strings.NewReader(in), &console)
 	if out.String() != in {
 		t.Errorf("output changed: %d bytes, want %d", out.Len(), len(in))
 	}
-	if console.String() != "tcpbox: ready 198.18.3.2 echo 7\n" {
+	if console.String() != "tcpbox: ready 198.18.3.2 on eth1\ntcpbox: admin http://[::]:8080/ (user gokrazy)\n" {
 		t.Errorf("console got %q", console.String())
 	}
 }

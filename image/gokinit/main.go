@@ -5,8 +5,9 @@
 //
 // The same binary has a second role, chosen by the name it is started
 // under: as /gokrazy/tcpbox-console it runs tcpbox as a child, passes its
-// output on to gokrazy's log ring and copies the line "tcpbox: ready ..."
-// to /dev/console, so the serial console shows when the box is up (the
+// output on to gokrazy's log ring and copies tcpbox's lines for people
+// ("tcpbox: ready ...", its services, the admin page's URL) to
+// /dev/console, so the serial console shows when the box is up (the
 // supervisor captures a service's stdout, so tcpbox itself cannot reach
 // the console through it).
 //

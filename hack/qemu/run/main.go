@@ -43,6 +43,14 @@ func parseForwards(s string) ([]qemu.Forward, error) {
 	return out, nil
 }
 
+// Default forwards: tcpbox's admin page on 8080 as the issue asks, gokrazy's
+// page beside it on 8081, and every service of tcpbox's default
+// configuration on a local port.
+const (
+	defaultMgmt = "tcp:8080:8080,tcp:8081:80"
+	defaultTest = "tcp:10007:7,udp:10007:7,tcp:10009:9,udp:10009:9,tcp:10019:19,udp:10019:19,tcp:15000:50000,tcp:15001:50001,tcp:10080:80,tcp:15201:5201,udp:15201:5201"
+)
+
 func main() {
 	var (
 		target  = flag.String("target", "amd64", "amd64 or arm64")
@@ -50,8 +58,8 @@ func main() {
 		host    = flag.String("hostname", "tcpbox", "hostname the image was built with (for the -kernel command line)")
 		kernel  = flag.Bool("kernel", false, "amd64: boot with -kernel instead of UEFI")
 		cpus    = flag.Int("smp", 1, "virtual CPUs")
-		mgmt    = flag.String("mgmt", "tcp:8080:80", "management forwards proto:hostport:guestport,...")
-		test    = flag.String("test", "tcp:10007:7,udp:10007:7,tcp:10009:9,tcp:10019:19,tcp:15000:50000,tcp:15001:50001,tcp:10080:80,tcp:15201:5201,udp:15201:5201", "test NIC (tcpbox) forwards proto:hostport:guestport,...")
+		mgmt    = flag.String("mgmt", defaultMgmt, "management forwards proto:hostport:guestport,... (tcpbox's admin page is on 8080, gokrazy's web interface on 80)")
+		test    = flag.String("test", defaultTest, "test NIC (tcpbox) forwards proto:hostport:guestport,...")
 		timeout = flag.Duration("ready-timeout", 5*time.Minute, "how long to wait for tcpbox: ready before saying so")
 	)
 	flag.Parse()
@@ -84,10 +92,10 @@ func main() {
 
 	fmt.Fprintf(os.Stderr, "run: booting %s (%s); Ctrl-C stops QEMU\n", *image, *target)
 	for _, f := range mf {
-		fmt.Fprintf(os.Stderr, "run: management (gokrazy web interface, user gokrazy): %s\n", f)
+		fmt.Fprintf(os.Stderr, "run: management %s: %s\n", qemu.MgmtGuest, describe(f, mgmtNames))
 	}
 	for _, f := range tf {
-		fmt.Fprintf(os.Stderr, "run: tcpbox test NIC %s: %s\n", qemu.TestGuest, f)
+		fmt.Fprintf(os.Stderr, "run: tcpbox %s: %s\n", qemu.TestGuest, describe(f, serviceNames))
 	}
 	go func() { // reports readiness; ends with the VM
 		line, err := vm.WaitFor(context.Background(), 0, regexp.MustCompile(`^tcpbox: ready`), *timeout)
@@ -96,6 +104,43 @@ func main() {
 		}
 	}()
 	<-vm.Done()
+}
+
+// What listens on the guest's ports in the image's default configuration
+// (config.Defaults and the image's gokrazy settings), for the forwards
+// printed at start.
+var (
+	mgmtNames = map[string]string{
+		"tcp/8080": "tcpbox admin page, user gokrazy with the image's password",
+		"tcp/80":   "gokrazy web interface, user gokrazy",
+	}
+	serviceNames = map[string]string{
+		"tcp/7":     "TCP echo",
+		"udp/7":     "UDP echo",
+		"tcp/9":     "discard",
+		"udp/9":     "discard",
+		"tcp/19":    "chargen",
+		"udp/19":    "chargen",
+		"tcp/80":    "HTTP file transfer",
+		"tcp/50000": "framed echo",
+		"tcp/50001": "framed file protocol (tcpbox put/get/ls)",
+		"tcp/5201":  "iperf3",
+		"udp/5201":  "iperf3 UDP",
+	}
+)
+
+// describe says where a forward leads: the local URL for HTTP, the
+// service's name when the port is a known one.
+func describe(f qemu.Forward, names map[string]string) string {
+	s := f.String()
+	name := names[fmt.Sprintf("%s/%d", f.Proto, f.GuestPort)]
+	if name == "" {
+		return s
+	}
+	if f.Proto == "tcp" && (f.GuestPort == 80 || f.GuestPort == 8080) {
+		return fmt.Sprintf("%s: %s at http://127.0.0.1:%d/", s, name, f.HostPort)
+	}
+	return s + ": " + name
 }
 
 func fail(err error) {
