@@ -125,7 +125,11 @@ func (s *Stack) ipInput(b []byte, m rxMeta) {
 			s.drop(DropIPNotOurs)
 			return
 		}
-		s.tcpInput(pkt.Src(), pkt.Dst(), pkt.TOS(), pkt.Payload())
+		if m.csumVerified {
+			s.tcpInputOffloaded(pkt.Src(), pkt.Dst(), pkt.TOS(), pkt.Payload())
+		} else {
+			s.tcpInput(pkt.Src(), pkt.Dst(), pkt.TOS(), pkt.Payload())
+		}
 	default:
 		// RFC 1122 §3.2.2.1: protocol unreachable for an unknown protocol.
 		s.drop(DropIPProtocol)

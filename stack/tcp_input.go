@@ -13,5 +13,12 @@ import "net/netip"
 // connection, else to a listener, else it is answered with a RST (RFC 9293
 // §3.10.7.1); see tcpStack.input.
 func (s *Stack) tcpInput(src, dst netip.Addr, tos uint8, seg []byte) {
-	s.tcp().input(src, dst, seg)
+	s.tcp().input(src, dst, seg, false)
+}
+
+// tcpInputOffloaded is tcpInput for a segment whose checksum the link
+// vouches for (rxMeta.csumVerified: Frame.Offload's DataValid or
+// NeedsChecksum), which is then not verified again.
+func (s *Stack) tcpInputOffloaded(src, dst netip.Addr, tos uint8, seg []byte) {
+	s.tcp().input(src, dst, seg, true)
 }

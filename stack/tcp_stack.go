@@ -151,9 +151,9 @@ func (t *tcpStack) reset(local, remote netip.AddrPort, seg *tcp.Segment) {
 
 // input is the TCP receive path for one segment: verify, parse,
 // demultiplex, hand over.
-func (t *tcpStack) input(src, dst netip.Addr, b []byte) {
+func (t *tcpStack) input(src, dst netip.Addr, b []byte, csumVerified bool) {
 	var seg tcp.Segment
-	if err := parseTCPSegment(b, src, dst, &seg); err != nil {
+	if err := parseTCPSegmentCsum(b, src, dst, &seg, csumVerified); err != nil {
 		if errors.Is(err, errTCPChecksum) {
 			t.s.drop(DropTCPChecksum)
 		} else {
