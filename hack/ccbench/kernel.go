@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -188,6 +189,13 @@ func runKernel(algos, kalgos []string, losses []float64, base path, dur time.Dur
 // tcpboxSends: tcpbox dials the kernel with algorithm algo and sends.
 func (b *kernelBed) tcpboxSends(algo string, p path, dur time.Duration, seed int64) result {
 	r := result{Mode: "kernel", Sender: "tcpbox", Receiver: "linux", Algo: algo, Loss: p.Loss}
+	if pcapDir != "" && b.tap == nil {
+		f, err := os.Create(filepath.Join(pcapDir, fmt.Sprintf("kernel-tcpbox-%s-%g.pcap", algo, p.Loss)))
+		if err == nil {
+			b.tap = f
+			defer func() { b.tap = nil; f.Close() }()
+		}
+	}
 	br, err := b.bridge(p.ack(), p.data(), seed)
 	if err != nil {
 		r.Err = err.Error()
@@ -233,7 +241,8 @@ func (b *kernelBed) tcpboxSends(algo string, p path, dur time.Duration, seed int
 		st.sample(in.SRTT)
 		if final {
 			st.Retrans, st.MinRTT, st.MSS, st.CCName = in.TotalRetrans, in.MinRTT, in.SndMSS, in.Congestion
-			st.Extra = fmt.Sprintf("fast %d rto %d dsack %d", in.FastRetrans, in.RTORetrans, in.DSACKDups)
+			st.Extra = fmt.Sprintf("fast %d rto %d dsack %d tlp %d undo %d; now %s unacked %d sacked %d lost %d retrans %d sndwnd %d cwnd %d notsent %d",
+				in.FastRetrans, in.RTORetrans, in.DSACKDups, in.TLPProbes, in.Undos, in.CAState, in.Unacked, in.Sacked, in.Lost, in.Retrans, in.SndWnd, in.Cwnd, in.NotSentBytes)
 		}
 	})
 	after := br.Stats().BA

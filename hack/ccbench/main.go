@@ -21,7 +21,7 @@
 // Usage:
 //
 //	go run ./hack/ccbench [-duration 10s] [-algos reno,newreno,cubic,bbr]
-//	    [-loss 0,0.001,0.01,0.05] [-kernel] [-memlink=false] [-json file] [-trace dir]
+//	    [-loss 0,0.001,0.01,0.05] [-kernel] [-memlink=false] [-json file] [-trace dir] [-pcap dir]
 package main
 
 import (
@@ -56,6 +56,7 @@ func main() {
 	mem := flag.Bool("memlink", true, "run tcpbox <-> tcpbox over memlink")
 	jsonOut := flag.String("json", "", "write the JSON report to this file ('-': stdout after the tables)")
 	seed := flag.Int64("seed", 1, "seed of the impairments and the payload")
+	flag.StringVar(&pcapDir, "pcap", "", "with -kernel, record each tcpbox-sender run at the kernel's side of the bridge as pcap (headers) into this directory")
 	flag.StringVar(&traceDir, "trace", "", "write each tcpbox sender's per-ACK congestion trace as CSV into this directory")
 	flag.Parse()
 

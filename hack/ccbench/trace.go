@@ -13,6 +13,10 @@ import (
 // connection's per-ACK congestion trace (the last traceLen points).
 var traceDir string
 
+// pcapDir, if set (-pcap), receives a capture of each kernel-bed run
+// where tcpbox sends.
+var pcapDir string
+
 const traceLen = 1 << 16
 
 func tracePoints() int {
