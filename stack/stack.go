@@ -200,9 +200,11 @@ func (s *Stack) rxLoop() {
 		if n > 0 {
 			// What this batch causes leaves in one WriteBatch.
 			s.holdTx()
+			s.tcpBeginBatch()
 			for i := 0; i < n; i++ {
 				s.input(&frames[i])
 			}
+			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
 			s.releaseTx()
 		}
 		if err != nil {

@@ -30,9 +30,12 @@ type TCPConn struct {
 	tc     *tcp.Conn
 	emitFn func(*tcp.Segment) // c.emit, bound once so Output allocates nothing
 	gso    gsoBatch           // data segments of one Output call (tcp_gso.go)
-	timer  tcpTimer
-	linger int  // SetLinger: <0 default close, 0 abort with RST
-	gone   bool // removed from the table
+	// deferred: flushLocked is due at the end of the receive batch
+	// (tcp_rxbatch.go).
+	deferred bool
+	timer    tcpTimer
+	linger   int  // SetLinger: <0 default close, 0 abort with RST
+	gone     bool // removed from the table
 
 	readSig, writeSig tcpSignal
 	rdl, wdl          tcpDeadline
@@ -82,8 +85,8 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	s := c.st.s
 	s.holdTx()
 	c.tc.Output(now, c.emitFn)
-	s.releaseTx()
 	c.flushGSO()
+	s.releaseTx()
 	if ev := c.tc.Events(); ev != 0 {
 		if ev&(tcp.EventReadable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.readSig.poke()
@@ -115,7 +118,9 @@ func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) bool {
 	if c.readShut.Load() {
 		c.discardLocked()
 	}
-	c.flushLocked(now)
+	if seg.Flags&(tcp.SYN|tcp.FIN|tcp.RST) != 0 || !c.st.deferFlush(c) {
+		c.flushLocked(now)
+	}
 	c.mu.Unlock()
 	return false
 }

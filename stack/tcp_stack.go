@@ -34,6 +34,8 @@ type tcpStack struct {
 	// link segments itself, 0 when it does not (tcp_gso.go).
 	gsoMax             int
 	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
+
+	rxb tcpRxBatch // connections to flush at the end of the receive batch
 }
 
 // tcpStacks holds each Stack's TCP state. The Stack struct has no field
