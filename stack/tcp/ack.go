@@ -25,6 +25,7 @@ func (c *Conn) processAck(now time.Duration, seg *Segment) {
 	} else if dup {
 		c.onDupAck(now)
 	}
+	c.ecnOnAck(now, seg) // RFC 3168 §6.1.2
 	// RFC 9293 §3.10.7.4: update the send window only from a segment
 	// newer than the one that last did (SND.WL1, SND.WL2).
 	if c.sndWl1.LessThan(seg.Seq) || (c.sndWl1 == seg.Seq && c.sndWl2.LessEq(ack)) {

@@ -105,6 +105,10 @@ type Config struct {
 	// above also turns on undo of spurious reductions (RFC 2883 §4.2).
 	RACK, TLP, PRR bool
 
+	// ECN negotiates Explicit Congestion Notification (RFC 3168) on our
+	// SYNs and accepts a peer's request.
+	ECN bool
+
 	// TracePoints is the size of each connection's congestion trace ring
 	// (cc.Trace, sampled per ACK); 0 keeps no trace.
 	TracePoints int

@@ -128,6 +128,7 @@ type Conn struct {
 	paceAt     time.Duration // pacing holds the next segment until then
 	sb         scoreboard    // SACK loss recovery (scoreboard.go, recovery.go, rack.go)
 	tlp        tlpState      // tail loss probe (tlp.go)
+	ecn        ecnState      // RFC 3168 (ecn.go)
 	tlpAt      time.Duration // the probe timeout; 0: not armed
 	trace      *cc.Trace     // per-ACK trace (trace.go); nil unless Config.TracePoints > 0
 

@@ -128,6 +128,7 @@ func (c *Conn) negotiate(now time.Duration, seg *Segment) {
 		c.sndShift, c.rcvShift = 0, 0
 	}
 	c.sackOK = c.cfg.SACK && o.SACKPermitted
+	c.ecn.ok = c.ecnNegotiate(seg.Flags)
 	c.tsOK = c.cfg.Timestamps && o.HasTS
 	if c.tsOK {
 		c.tsRecent, c.tsRecentAt = o.TSVal, now
@@ -216,6 +217,7 @@ func (c *Conn) inputSync(now time.Duration, seg *Segment) {
 	c.lastRecvAt = now
 	c.keepProbes = 0
 	c.armKeepalive(now)
+	c.ecnInput(now, seg)
 	// RFC 7323 §4.3 (2): remember the timestamp of the segment that
 	// covers the last ACK we sent.
 	if c.tsOK && o.HasTS && seg.Seq.LessEq(c.lastAckSent) && !tsBefore(o.TSVal, c.tsRecent) {

@@ -99,6 +99,7 @@ func (c *Conn) finish(now time.Duration, s *Segment, emit func(*Segment)) {
 		s.Options.NumSACK = c.ooo.blocks(s.Options.SACK[:], n, d)
 	}
 	c.dsackPending = false
+	c.ecnOutput(s, s.ECN == ECNECT0)
 	c.lastAckSent = c.rcvNxt
 	c.ackNow = false
 	c.delAckAt = 0
@@ -123,6 +124,12 @@ func (c *Conn) sendSyn(now time.Duration, emit func(*Segment), synAck bool) {
 	c.synPending = false
 	s := &c.out
 	*s = Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: c.iss, Flags: SYN}
+	switch {
+	case synAck && c.ecn.ok:
+		s.Flags |= ECE // RFC 3168 §6.1.1: agree
+	case !synAck && c.cfg.ECN:
+		s.Flags |= ECE | CWR // ask
+	}
 	s.Window = c.synWindowField()
 	s.Options = NoOptions
 	s.Options.MSS = uint16(c.advMSS)
@@ -267,6 +274,9 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 // be emitted.
 func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
 	n := len(s.Payload)
+	if !retrans && n > 0 && c.ecn.ok {
+		s.ECN = ECNECT0 // new data is ECN-capable (RFC 3168 §6.1.5: retransmissions are not)
+	}
 	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.inflight())
 	c.pacer.OnSend(now, n)
 	if c.sackOK && !retrans {

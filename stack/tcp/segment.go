@@ -68,6 +68,10 @@ type Segment struct {
 	Window           uint16 // the raw header field, unscaled
 	Urgent           uint16
 	Options          Options
+	// ECN is the IP header's ECN codepoint (RFC 3168 §5; ECNECT0, ECNCE
+	// ...): on input the glue copies it from the datagram, on output it
+	// writes it there.
+	ECN uint8
 	// Payload is packet memory on input (valid during the call only) and
 	// send-buffer memory on output (valid during emit only).
 	Payload []byte

@@ -18,7 +18,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		RcvWnd: uint32(c.rcvWnd()),
 		SndMSS: c.sndMSS, RcvMSS: c.rcvMSS, AdvMSS: c.advMSS,
 		PMTU:         c.cfg.MTU,
-		TimestampsOK: c.tsOK, SACKOK: c.sackOK, WScaleOK: c.wsOK,
+		TimestampsOK: c.tsOK, SACKOK: c.sackOK, WScaleOK: c.wsOK, ECNOK: c.ecn.ok,
 		NoDelay: c.noDelay, Corked: c.cork,
 
 		SRTT: c.rtt.srtt, RTTVar: c.rtt.rttvar, MinRTT: c.rtt.minRTT,
@@ -68,6 +68,8 @@ func (c *Conn) Info(now time.Duration) Info {
 		in.CAState = "loss"
 	case c.inRecovery:
 		in.CAState = "recovery"
+	case c.ecn.cwr:
+		in.CAState = "cwr"
 	case c.backoff > 0 && c.synchronized():
 		in.CAState = "loss"
 	case c.dupAcks > 0 || c.sb.sackedSegs > 0:
