@@ -104,6 +104,9 @@ type Config struct {
 	// window during recovery (RFC 6937; off: the algorithm's own). DSACK
 	// above also turns on undo of spurious reductions (RFC 2883 §4.2).
 	RACK, TLP, PRR bool
+	// FRTO detects spurious retransmission timeouts and undoes their
+	// window reduction (RFC 5682 §4, with SACK).
+	FRTO bool
 
 	// ECN negotiates Explicit Congestion Notification (RFC 3168) on our
 	// SYNs and accepts a peer's request.
@@ -153,6 +156,7 @@ func DefaultConfig() Config {
 		RACK:               true,
 		TLP:                true,
 		PRR:                true,
+		FRTO:               true,
 		ChallengeAckLimit:  100,
 	}
 }

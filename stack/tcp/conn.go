@@ -129,6 +129,7 @@ type Conn struct {
 	sb         scoreboard    // SACK loss recovery (scoreboard.go, recovery.go, rack.go)
 	tlp        tlpState      // tail loss probe (tlp.go)
 	ecn        ecnState      // RFC 3168 (ecn.go)
+	frto       frtoState     // RFC 5682 (frto.go)
 	tlpAt      time.Duration // the probe timeout; 0: not armed
 	trace      *cc.Trace     // per-ACK trace (trace.go); nil unless Config.TracePoints > 0
 
@@ -158,7 +159,7 @@ type stats struct {
 	segsIn, segsOut, dataSegsIn, dataSegsOut       uint64
 	totalRetrans, fastRetrans, rtoRetrans          uint64
 	dupAcksIn, zeroWindowProbes, dsackDups, reord  uint64
-	undos, tlps, tlpRecoveries                     uint64
+	undos, tlps, tlpRecoveries, frtoSpurious       uint64
 	lastDataSent, lastDataRecv, lastAckRecv        time.Duration
 	drops                                          uint64
 }

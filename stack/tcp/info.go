@@ -72,6 +72,7 @@ type Info struct {
 	Delivered                            uint64
 	TLPProbes, TLPRecoveries             uint64 // tail loss probes sent; losses they alone repaired (RFC 8985 §7)
 	Undos                                uint64 // window reductions undone as spurious (D-SACK, RFC 2883 §4.2)
+	SpuriousRTOs                         uint64 // timeouts F-RTO found spurious (RFC 5682)
 
 	// Time spent.
 	Age                                  time.Duration

@@ -176,7 +176,7 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 		c.retxNow = false
 		sent = c.retransmitHead(now, emit)
 	}
-	if c.sackOK && c.sb.lost > 0 {
+	if c.sackOK && c.sb.lost > 0 && !c.frto.newData {
 		sent = c.sendLost(now, emit) || sent
 	}
 	sent = c.tlpRetransmit(now, emit) || sent
@@ -188,7 +188,7 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 		if avail > 0 {
 			inflight := c.inflight() // the RFC 6675 pipe with SACK
 			usable := min(c.ccs.Cwnd-inflight, c.sndWnd-c.flight())
-			if c.sackOK && c.sb.lost > 0 {
+			if c.sackOK && c.sb.lost > 0 && !c.frto.newData {
 				usable = 0 // lost segments go before new data (RFC 6675 §5 NextSeg)
 			}
 			n := min(avail, c.sndMSS)
@@ -266,6 +266,12 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	}
 	if c.tlp.newData {
 		c.tlp.newData, c.tlp.out = false, false // the probe could not go
+	}
+	if c.frto.newData && sent {
+		c.frto.newData = false // F-RTO step 2b: the new data went; wait for its ACK
+	} else if c.frto.newData && c.snd.n-c.sndNxt.Sub(c.sndBufSeq) <= 0 {
+		c.frto = frtoState{} // nothing new to probe with: conventional recovery (RFC 5682 §4 step 2b)
+		sent = c.sendLost(now, emit) || sent
 	}
 	return sent
 }

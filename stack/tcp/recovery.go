@@ -18,6 +18,7 @@ import (
 func (c *Conn) onAckSACK(now time.Duration, seg *Segment, acked int, dup bool) {
 	prior := c.sb.pipe
 	dsacks := c.sb.dsackIn
+	orig := false // the ACK covers data never retransmitted (F-RTO)
 	if acked > 0 {
 		// Segments the cumulative ACK covers that no SACK had reported
 		// are delivered now (RACK and reordering look at them), before
@@ -29,6 +30,7 @@ func (c *Conn) onAckSACK(now time.Duration, seg *Segment, acked int, dup bool) {
 			}
 			if !s.sacked {
 				c.delivered(now, s)
+				orig = orig || !s.rexmit
 			}
 		}
 	}
@@ -49,6 +51,9 @@ func (c *Conn) onAckSACK(now time.Duration, seg *Segment, acked int, dup bool) {
 		c.sb.caLoss = false // the timeout's recovery is complete
 	}
 	c.tlpOnAck(now, c.sb.dsackIn != dsacks)
+	if c.frto.step != 0 {
+		c.frtoOnAck(now, d, orig)
+	}
 	c.detectLoss(now)
 	c.maybeEnterRecovery(now)
 
@@ -181,6 +186,7 @@ func (c *Conn) rtoSACK(now time.Duration) {
 	c.scan(false)
 	c.ccs.InFlight = c.sb.pipe
 	c.startUndo()
+	c.frtoStart()
 	c.traceEvent(now, cc.EventRTO)
 }
 

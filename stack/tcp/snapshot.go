@@ -51,6 +51,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		Sacked: c.sb.sackedSegs, Lost: c.sb.lostSegs, Retrans: c.sb.retransSeg,
 		DSACKSent: c.stats.dsackDups, RcvOOOPack: c.stats.reord,
 		TLPProbes: c.stats.tlps, TLPRecoveries: c.stats.tlpRecoveries, Undos: c.stats.undos,
+		SpuriousRTOs: c.stats.frtoSpurious,
 		Delivered:    uint64(c.rs.Delivered()),
 		DeliveryRate: c.rate,
 
