@@ -162,7 +162,11 @@ func runKernel(algos, kalgos []string, losses []float64, base path, dur time.Dur
 	if err != nil {
 		return nil, avail, err
 	}
-	defer b.close()
+	setCleanup(b.close)
+	defer func() {
+		setCleanup(nil)
+		b.close()
+	}()
 	var rows []result
 	for i, p := range losses {
 		pp := base

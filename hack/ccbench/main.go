@@ -59,6 +59,7 @@ func main() {
 	flag.StringVar(&pcapDir, "pcap", "", "with -kernel, record each tcpbox-sender run at the kernel's side of the bridge as pcap (headers) into this directory")
 	flag.StringVar(&traceDir, "trace", "", "write each tcpbox sender's per-ACK congestion trace as CSV into this directory")
 	flag.Parse()
+	handleSignals()
 
 	lossRates, err := parseLosses(*losses)
 	if err != nil {
