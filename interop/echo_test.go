@@ -3,8 +3,12 @@ package interop
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/tcpbox/tcpbox/stack"
 	"io"
 	"net"
+	"os"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,21 +51,35 @@ func echoBulk(t *testing.T, b *bed, size int64, limit time.Duration) time.Durati
 
 // TestEchoThroughLossAndReorder: the kernel pushes data through tcpbox's
 // echo (RFC 862) across the impairment bridge with 5% loss and 5%
-// reordering in both directions; every byte comes back intact. 4 MiB each
-// way by default, 1 GiB with TCPBOX_BIG=1. tshark checks the capture for
+// reordering in both directions; every byte comes back intact. 32 MiB each
+// way by default, 1 GiB with TCPBOX_BIG=1, any size with
+// TCPBOX_LOSS_BYTES. tshark checks the capture for
 // malformed frames and bad checksums (retransmissions are expected here
 // and counted).
 func TestEchoThroughLossAndReorder(t *testing.T) {
-	size, limit := int64(4<<20), 3*time.Minute
+	size, limit := int64(32<<20), 5*time.Minute
 	if big() {
 		size, limit = 1<<30, 30*time.Minute
 	}
+	if v := os.Getenv("TCPBOX_LOSS_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			t.Fatalf("TCPBOX_LOSS_BYTES=%q", v)
+		}
+		size, limit = n, 30*time.Minute
+	}
 	d := impair.Direction{Loss: 0.05, Reorder: 0.05, ReorderGap: 2 * time.Millisecond}
 	b := newBed(t, bedOptions{impair: impairment(d, 5), snapLen: 96})
-	ln := b.listen(t, echo.Port)
+	ln := &keepConns{TCPListener: b.listen(t, echo.Port)}
 	es := &echo.Server{}
 	serve(t, func(ctx context.Context) error { return es.Serve(ctx, ln) })
 	took := echoBulk(t, b, size, limit)
+	for _, c := range ln.accepted() {
+		in := c.TCPInfo()
+		t.Logf("tcpbox's side: %s, srtt %v rto %v cwnd %d ssthresh %d; retransmitted %d segments (%d fast, %d on timeout, %d bytes); dup ACKs in %d, D-SACKs %d, zero-window probes %d; rwnd-limited %v, sndbuf-limited %v",
+			in.Congestion, in.SRTT, in.RTO, in.Cwnd, in.Ssthresh, in.TotalRetrans, in.FastRetrans, in.RTORetrans, in.BytesRetrans,
+			in.DupAcksIn, in.DSACKDups, in.ZeroWindowProbes, in.RwndLimited, in.SndBufLimited)
+	}
 	bs := b.br.Stats()
 	if bs.AB.DropLoss == 0 || bs.BA.DropLoss == 0 || bs.AB.Reordered+bs.BA.Reordered == 0 {
 		t.Errorf("the bridge did not impair: A->B %+v B->A %+v", bs.AB, bs.BA)
@@ -71,4 +89,29 @@ func TestEchoThroughLossAndReorder(t *testing.T) {
 		size>>20, took.Round(time.Millisecond), mbit(size, took.Seconds()),
 		bs.AB.DropLoss, bs.AB.Offered, bs.BA.DropLoss, bs.BA.Offered, bs.AB.Reordered+bs.BA.Reordered,
 		cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows)
+}
+
+// keepConns is a listener that remembers the connections it accepted, so
+// a test can read their TCB snapshots after a service is done with them.
+type keepConns struct {
+	*stack.TCPListener
+	mu    sync.Mutex
+	conns []*stack.TCPConn
+}
+
+func (l *keepConns) Accept() (net.Conn, error) {
+	c, err := l.TCPListener.AcceptTCP()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.conns = append(l.conns, c)
+	l.mu.Unlock()
+	return c, nil
+}
+
+func (l *keepConns) accepted() []*stack.TCPConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*stack.TCPConn(nil), l.conns...)
 }
