@@ -21,7 +21,14 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // startGVisor runs gVisor's netstack on an AF_PACKET socket bound to iface,
 // the comparison peer: it never enters the product's go.mod.
-func startGVisor(iface, cidr string) (listenFunc, func() serverStats, func()) {
+//
+// With offloads on, the kernel peer's frames carry partial checksums and
+// arrive as GSO super-frames, so gVisor gets what it needs for them:
+// PACKET_VNET_HDR on the socket, host GSO (its fdbased link reads and
+// writes the virtio_net_hdr) and receive checksum offload (its transmit
+// checksum offload would leave plain segments' checksums unfinished). With offloads
+// off it runs plain, as in the reference figures.
+func startGVisor(iface, cidr string, offloads bool) (listenFunc, func() serverStats, func()) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		fatalf("gvisor: %v", err)
@@ -35,6 +42,13 @@ func startGVisor(iface, cidr string) (listenFunc, func() serverStats, func()) {
 	}
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 8<<20)
+	var gsoMax uint32
+	if offloads {
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VNET_HDR, 1); err != nil {
+			fatalf("gvisor: PACKET_VNET_HDR: %v", err)
+		}
+		gsoMax = 65536
+	}
 	s := stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol},
@@ -53,6 +67,8 @@ func startGVisor(iface, cidr string) (listenFunc, func() serverStats, func()) {
 		EthernetHeader:     true,
 		Address:            tcpip.LinkAddress(ifi.HardwareAddr),
 		PacketDispatchMode: mode,
+		GSOMaxSize:         gsoMax,
+		RXChecksumOffload:  offloads,
 	})
 	if err != nil {
 		fatalf("gvisor: fdbased: %v", err)

@@ -94,7 +94,7 @@ var profileDir string
 
 func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
-	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind}
+	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind, fmt.Sprintf("-offloads=%v", mode == "on")}
 	if profileDir != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s/%s-offloads-%s.pprof", profileDir, kind, mode))
 	}

@@ -38,6 +38,7 @@ func serveMain(args []string) {
 	iface := fs.String("iface", "veth0", "interface for gvisor and tcpbox")
 	addr := fs.String("addr", srvAddr+prefix, "server address")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole serve run here")
+	offloads := fs.Bool("offloads", false, "the interface has checksum and segmentation offloads on")
 	fs.Parse(args)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -64,7 +65,7 @@ func serveMain(args []string) {
 		stats = func() serverStats { return serverStats{Kind: "kernel", Note: "kernel sockets: no AF_PACKET"} }
 		closeFn = func() {}
 	case "gvisor":
-		listen, stats, closeFn = startGVisor(*iface, *addr)
+		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
 		listen, stats, closeFn = startTCPBox(*iface, *addr)
 	default:
