@@ -77,6 +77,11 @@ func (b *tcpRxBatch) reuse(conns []*TCPConn) {
 // deferFlush puts c on the batch's list if a batch is active and reports
 // whether it did; the caller holds c.mu and then skips flushLocked.
 func (t *tcpStack) deferFlush(c *TCPConn) bool {
+	if c.deferred {
+		// Already on the list of the batch in progress (tcpEndBatch
+		// clears the flag under c.mu): no need for the batch's lock.
+		return true
+	}
 	b := &t.rxb
 	b.mu.Lock()
 	defer b.mu.Unlock()
