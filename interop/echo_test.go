@@ -70,11 +70,11 @@ func TestEchoThroughLossAndReorder(t *testing.T) {
 	}
 	d := impair.Direction{Loss: 0.05, Reorder: 0.05, ReorderGap: 2 * time.Millisecond}
 	b := newBed(t, bedOptions{impair: impairment(d, 5), snapLen: 96})
-	ln := &keepConns{TCPListener: b.listen(t, echo.Port)}
+	ln := newKeepConns(b.listen(t, echo.Port), nil)
 	es := &echo.Server{}
 	serve(t, func(ctx context.Context) error { return es.Serve(ctx, ln) })
 	took := echoBulk(t, b, size, limit)
-	for _, c := range ln.accepted() {
+	for _, c := range ln.rec.take() {
 		in := c.TCPInfo()
 		t.Logf("tcpbox's side: %s, srtt %v rto %v cwnd %d ssthresh %d; retransmitted %d segments (%d fast, %d on timeout, %d bytes); dup ACKs in %d, D-SACKs %d, zero-window probes %d; rwnd-limited %v, sndbuf-limited %v",
 			in.Congestion, in.SRTT, in.RTO, in.Cwnd, in.Ssthresh, in.TotalRetrans, in.FastRetrans, in.RTORetrans, in.BytesRetrans,
@@ -91,12 +91,24 @@ func TestEchoThroughLossAndReorder(t *testing.T) {
 		cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows)
 }
 
-// keepConns is a listener that remembers the connections it accepted, so
-// a test can read their TCB snapshots after a service is done with them.
+// keepConns is a listener that remembers the connections it accepted (in
+// rec, which several listeners may share), so a test can read their TCB
+// snapshots after a service is done with them.
 type keepConns struct {
 	*stack.TCPListener
+	rec *connRecord
+}
+
+type connRecord struct {
 	mu    sync.Mutex
 	conns []*stack.TCPConn
+}
+
+func newKeepConns(l *stack.TCPListener, rec *connRecord) *keepConns {
+	if rec == nil {
+		rec = &connRecord{}
+	}
+	return &keepConns{TCPListener: l, rec: rec}
 }
 
 func (l *keepConns) Accept() (net.Conn, error) {
@@ -104,14 +116,17 @@ func (l *keepConns) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	l.conns = append(l.conns, c)
-	l.mu.Unlock()
+	l.rec.mu.Lock()
+	l.rec.conns = append(l.rec.conns, c)
+	l.rec.mu.Unlock()
 	return c, nil
 }
 
-func (l *keepConns) accepted() []*stack.TCPConn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]*stack.TCPConn(nil), l.conns...)
+// take returns the connections accepted since the last take.
+func (r *connRecord) take() []*stack.TCPConn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.conns
+	r.conns = nil
+	return c
 }

@@ -69,7 +69,8 @@ func TestCurlFileHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ln := b.listen(t, 80)
+	rec := &connRecord{}
+	ln := newKeepConns(b.listen(t, 80), rec)
 	srv := &filehttp.Server{Store: st}
 	serve(t, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	base := "http://" + b.dut.String()
@@ -88,7 +89,7 @@ func TestCurlFileHTTP(t *testing.T) {
 			t.Fatalf("stored file SHA-256 %s, sent %s", got, sum)
 		}
 		t.Logf("curl -T %d MiB to tcpbox: %v (%.0f Mbit/s, server hashes and fsyncs)", size>>20, took.Round(time.Millisecond), mbit(size, took.Seconds()))
-		b.checkCapture(t, true)
+		b.bulkVerdict(t, nil)
 	})
 
 	t.Run("download", func(t *testing.T) {
@@ -103,11 +104,7 @@ func TestCurlFileHTTP(t *testing.T) {
 			t.Fatalf("downloaded SHA-256 %s, want %s", got, sum)
 		}
 		t.Logf("curl GET %d MiB from tcpbox: %v (%.0f Mbit/s)", size>>20, took.Round(time.Millisecond), mbit(size, took.Seconds()))
-		if !t.Failed() {
-			if b.checkCapture(t, true); t.Failed() {
-				b.logDrops(t)
-			}
-		}
+		b.bulkVerdict(t, rec)
 	})
 
 	t.Run("range", func(t *testing.T) {
