@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make run (TARGET=amd64) and make run-arm64 (TARGET=arm64): build the
 # appliance image and boot it under QEMU with two NICs: management
-# (gokrazy web interface on http://127.0.0.1:8080, user gokrazy) and the
-# test NIC owned by tcpbox, whose services are forwarded to the local ports
-# printed at start. Installs QEMU and firmware with apt-get when missing.
+# (tcpbox's admin page on http://127.0.0.1:8080, gokrazy's web interface on
+# http://127.0.0.1:8081, both user gokrazy with the image's password) and
+# the test NIC owned by tcpbox, whose services are forwarded to the local
+# ports printed at start. Installs QEMU and firmware with apt-get when
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${TARGET:-${1:-amd64}}"
@@ -24,5 +26,5 @@ fi
 mkdir -p bin
 img="bin/tcpbox-$TARGET.img"
 go run ./image -target "$TARGET" -o "$img"
-echo "run-image: gokrazy web interface password: $(go run ./image -print-password)"
+echo "run-image: admin page and gokrazy web interface: user gokrazy, password $(go run ./image -print-password)"
 exec go run ./hack/qemu/run -target "$TARGET" -image "$img"
