@@ -92,4 +92,36 @@ func printTable(w io.Writer, title string, rows []result) {
 			r.SRTTms, r.MinRTTms, mathis, of, sha)
 	}
 	tw.Flush()
+	printSummary(w, rows)
+}
+
+// printSummary gives, per sender, the retransmissions per segment the
+// path dropped (the mean of the runs' ratios and the ratio of the sums)
+// and the goodput against the Mathis estimate at 1% loss.
+func printSummary(w io.Writer, rows []result) {
+	for _, sender := range []string{"tcpbox", "linux"} {
+		var retx, drops uint64
+		var sum float64
+		n := 0
+		for _, r := range rows {
+			if r.Sender != sender || r.Dropped == 0 {
+				continue
+			}
+			retx += r.Retrans
+			drops += r.Dropped
+			sum += r.RetxPerLost
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s sender: %.3f retransmissions per dropped segment (mean of %d runs), %d/%d = %.3f overall\n",
+			sender, sum/float64(n), n, retx, drops, float64(retx)/float64(drops))
+		for _, r := range rows {
+			if r.Sender == sender && r.Loss == 0.01 && r.MathisMbps > 0 {
+				fmt.Fprintf(w, "  %s at 1%%: %.1f Mbit/s, Mathis %.1f Mbit/s: %.0f%% (within 25%%: %v)\n",
+					r.Algo, r.GoodputMbps, r.MathisMbps, 100*r.OfMathis, math.Abs(r.OfMathis-1) <= 0.25)
+			}
+		}
+	}
 }
