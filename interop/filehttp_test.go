@@ -187,17 +187,17 @@ func TestCurlFileHTTP(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Wait until the upload is under way on the server.
+		// Wait until the server's temporary file holds 2 MiB: the
+		// upload is well under way, and far from done.
 		deadline := time.Now().Add(time.Minute)
-		for len(storeFiles(t, dir)) < 2 {
+		for partialBytes(t, dir) < 2<<20 {
 			if time.Now().After(deadline) {
 				cmd.Process.Kill()
 				cmd.Wait()
-				t.Fatalf("upload never started: %v", storeFiles(t, dir))
+				t.Fatalf("upload never got going: %v", storeFiles(t, dir))
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(time.Second) // a second of body on the way
 		// ip netns exec execs curl, so this PID is curl's own.
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
@@ -215,4 +215,19 @@ func TestCurlFileHTTP(t *testing.T) {
 		b.checkCapture(t, false)
 	})
 	t.Logf("server stats: %+v", srv.Stats.Snapshot())
+}
+
+// partialBytes is the size of the files in dir other than big.bin (an
+// upload's temporary file).
+func partialBytes(t testing.TB, dir string) int64 {
+	var n int64
+	for _, name := range storeFiles(t, dir) {
+		if name == "big.bin" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
