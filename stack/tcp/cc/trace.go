@@ -30,22 +30,40 @@ func PointOf(now time.Duration, s *Sender, a Algorithm, rate RateSample, ev Even
 // lock.
 type Trace struct {
 	buf  []TracePoint
+	max  int
 	next int
 	full bool
 }
 
-// NewTrace returns a ring that keeps the last n points (at least 1).
+// traceStart is the ring's first allocation: an idle connection keeps a
+// trace of a few hundred bytes, and only a busy one grows to the bound.
+const traceStart = 8
+
+// NewTrace returns a ring that keeps the last n points (at least 1). Its
+// memory grows by doubling up to n points as points arrive, then stays
+// fixed: in steady state Record never allocates.
 func NewTrace(n int) *Trace {
-	return &Trace{buf: make([]TracePoint, max(n, 1))}
+	n = max(n, 1)
+	return &Trace{buf: make([]TracePoint, 0, min(n, traceStart)), max: n}
 }
 
 // Record adds a point, dropping the oldest when the ring is full.
 func (t *Trace) Record(p TracePoint) {
+	if !t.full && len(t.buf) < t.max {
+		if len(t.buf) == cap(t.buf) {
+			nb := make([]TracePoint, len(t.buf), min(2*cap(t.buf), t.max))
+			copy(nb, t.buf)
+			t.buf = nb
+		}
+		t.buf = append(t.buf, p)
+		t.next = len(t.buf) % t.max
+		t.full = len(t.buf) == t.max
+		return
+	}
 	t.buf[t.next] = p
 	t.next++
 	if t.next == len(t.buf) {
 		t.next = 0
-		t.full = true
 	}
 }
 

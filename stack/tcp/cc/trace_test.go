@@ -42,3 +42,29 @@ func TestPointOf(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+// TestTraceGrowsThenWraps: a large ring starts small (an idle connection
+// costs little), grows while points arrive, keeps exactly the last n once
+// full, and then records without allocating.
+func TestTraceGrowsThenWraps(t *testing.T) {
+	const n = 100
+	tr := NewTrace(n)
+	if c := cap(tr.buf); c > traceStart {
+		t.Fatalf("new trace holds room for %d points, want at most %d", c, traceStart)
+	}
+	for i := 0; i < 250; i++ {
+		tr.Record(TracePoint{Cwnd: i})
+		if want := min(i+1, n); tr.Len() != want {
+			t.Fatalf("after %d points Len = %d, want %d", i+1, tr.Len(), want)
+		}
+	}
+	got := tr.Snapshot(nil)
+	for i, p := range got {
+		if p.Cwnd != 150+i {
+			t.Fatalf("point %d is %d, want %d (oldest first, last %d kept)", i, p.Cwnd, 150+i, n)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { tr.Record(TracePoint{Cwnd: 1}) }); a != 0 {
+		t.Fatalf("Record on a full ring allocates %v times", a)
+	}
+}
