@@ -84,6 +84,7 @@ type Options struct {
 type VM struct {
 	cmd     *exec.Cmd
 	Started time.Time
+	tmp     string // a directory Start made for the VM, removed when QEMU exits
 
 	mu    sync.Mutex
 	lines []string // the console, bounded by maxLines
@@ -182,22 +183,29 @@ func Args(o Options) (string, []string, error) {
 
 // Start boots a VM.
 func Start(o Options) (*VM, error) {
+	tmp := ""
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "tcpbox-qemu-")
 		if err != nil {
 			return nil, err
 		}
-		o.Dir = d
+		o.Dir, tmp = d, d
 	}
 	bin, args, err := Args(o)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var vm *VM
+		if vm, err = startCmd(o.Serial, tmp, bin, args...); err == nil {
+			return vm, nil
+		}
 	}
-	vm, err := startCmd(o.Serial, bin, args...)
-	return vm, err
+	if tmp != "" {
+		os.RemoveAll(tmp)
+	}
+	return nil, err
 }
 
-func startCmd(serial io.Writer, bin string, args ...string) (*VM, error) {
+// startCmd starts bin; tmp, when not "", is removed once it has exited.
+func startCmd(serial io.Writer, tmp, bin string, args ...string) (*VM, error) {
 	cmd := exec.Command(bin, args...)
 	// QEMU dies with its parent, so a test that times out or a killed
 	// run command leaves no VM behind.
@@ -207,7 +215,7 @@ func startCmd(serial io.Writer, bin string, args ...string) (*VM, error) {
 		return nil, err
 	}
 	cmd.Stderr = cmd.Stdout
-	vm := &VM{cmd: cmd, wake: make(chan struct{}), done: make(chan struct{})}
+	vm := &VM{cmd: cmd, tmp: tmp, wake: make(chan struct{}), done: make(chan struct{})}
 	vm.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
@@ -239,6 +247,9 @@ func (vm *VM) read(r io.Reader, copyTo io.Writer) {
 		}
 	}
 	werr := vm.cmd.Wait()
+	if vm.tmp != "" {
+		os.RemoveAll(vm.tmp)
+	}
 	vm.mu.Lock()
 	vm.err = fmt.Errorf("qemu exited: %v", werr)
 	vm.mu.Unlock()

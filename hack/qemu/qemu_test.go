@@ -49,7 +49,7 @@ func TestArgs(t *testing.T) {
 // TestWaitFor drives the console scanner with a shell standing in for
 // QEMU's serial output.
 func TestWaitFor(t *testing.T) {
-	vm, err := startCmd(nil, "/bin/sh", "-c", "echo booting; echo 'tcpbox: ready 198.18.3.15 on eth1'; exec sleep 30")
+	vm, err := startCmd(nil, "", "/bin/sh", "-c", "echo booting; echo 'tcpbox: ready 198.18.3.15 on eth1'; exec sleep 30")
 	if err != nil {
 		t.Skip(err)
 	}
@@ -61,9 +61,25 @@ func TestWaitFor(t *testing.T) {
 	if _, err := vm.WaitFor(context.Background(), vm.Mark(), regexp.MustCompile(`never`), 100*time.Millisecond); err == nil {
 		t.Fatal("WaitFor matched a line that never came")
 	}
-	vm2, _ := startCmd(nil, "/bin/sh", "-c", "echo 'Kernel panic - not syncing: x'; exec sleep 30")
+	vm2, _ := startCmd(nil, "", "/bin/sh", "-c", "echo 'Kernel panic - not syncing: x'; exec sleep 30")
 	defer vm2.Stop()
 	if _, err := vm2.WaitFor(context.Background(), 0, regexp.MustCompile(`ready`), 20*time.Second); err == nil || !strings.Contains(err.Error(), "panic") {
 		t.Fatalf("panic not reported: %v", err)
+	}
+}
+
+// A directory Start makes for the VM goes when the VM does.
+func TestTempDirRemoved(t *testing.T) {
+	tmp := t.TempDir() + "/vm"
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vm, err := startCmd(nil, tmp, "/bin/sh", "-c", "exec sleep 30")
+	if err != nil {
+		t.Skip(err)
+	}
+	vm.Stop()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("%s still there after Stop: %v", tmp, err)
 	}
 }
