@@ -98,7 +98,7 @@ func main() {
 		if err := writeImage(*out, *size*build.MiB, cfg); err != nil {
 			fail(err)
 		}
-		logf("wrote %s (gokrazy web interface: user gokrazy, password %s)", *out, pw)
+		logf("wrote %s (tcpbox admin page on :8080 and gokrazy web interface on :80 of the management address: user gokrazy, password %s)", *out, pw)
 	default:
 		fail(fmt.Errorf("need -o FILE or -update URL"))
 	}
