@@ -101,6 +101,11 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 	return c, c.Validate()
 }
 
+// traceACKs bounds each connection's per-ACK trace, which the admin
+// page plots: the ring grows as ACKs arrive, so an idle connection keeps
+// a few points and a busy one at most this many (about 200 KiB).
+const traceACKs = 2048
+
 // tcpOptions are the listener options of a service using profile name.
 func tcpOptions(base tcp.Config, c *config.Config, profile, listener string, mtu int) ([]stack.TCPOption, error) {
 	p, err := profileOf(c, profile)
@@ -111,7 +116,7 @@ func tcpOptions(base tcp.Config, c *config.Config, profile, listener string, mtu
 	if err != nil {
 		return nil, err
 	}
-	return []stack.TCPOption{stack.WithConfig(tc), stack.WithName(listener)}, nil
+	return []stack.TCPOption{stack.WithConfig(tc), stack.WithName(listener), stack.WithTrace(traceACKs)}, nil
 }
 
 // checkProfiles reports, as field errors, every profile the stack would
