@@ -81,8 +81,20 @@ func (c *Conn) ackAdvance(now time.Duration, seg *Segment) (int, time.Duration) 
 	}
 	// RTT sample (RFC 7323 §4.1 with timestamps, else one timed segment
 	// at a time with Karn's rule, RFC 6298 §3).
+	//
+	// A segment sent once and delivered whole by this ACK gives the
+	// sample first, from its send time on the stack's nanosecond clock
+	// (as Linux's seq_rtt from first_ackt). The timestamp clock ticks in
+	// milliseconds: on a sub-millisecond path every echo reads 0 or 1 ms,
+	// which drove min_rtt to 1µs and SRTT to a mix of 1µs and 1 ms
+	// samples, so PTO (2*SRTT) fired before the ACK could arrive and
+	// resent segments that were never lost. The echo is the fallback
+	// when every delivered segment was retransmitted (RFC 7323 §4.1 then
+	// still measures the right transmission).
 	var r time.Duration
-	if c.tsOK && seg.Options.HasTS && seg.Options.TSEcr != 0 {
+	if r = c.seqRTT(now, ack); r > 0 {
+		c.rttTiming = false
+	} else if c.tsOK && seg.Options.HasTS && seg.Options.TSEcr != 0 {
 		if d := int32(c.tsNow(now) - seg.Options.TSEcr); d >= 0 {
 			r = max(time.Duration(d)*time.Millisecond, time.Microsecond)
 		}
@@ -104,6 +116,24 @@ func (c *Conn) ackAdvance(now time.Duration, seg *Segment) (int, time.Duration) 
 		c.unackedAt = now
 	}
 	return max(d, 0), r
+}
+
+// seqRTT is the RTT of the earliest segment the cumulative ACK delivers
+// whole that was sent only once and not SACKed before (a SACKed segment
+// was delivered earlier; a retransmitted one is ambiguous, Karn's rule of
+// RFC 6298 §3). 0 when there is none. Called before txq.acked.
+func (c *Conn) seqRTT(now time.Duration, ack Seq) time.Duration {
+	for i := 0; i < c.txq.n; i++ {
+		s := c.txq.at(i)
+		if ack.LessThan(s.end) {
+			break
+		}
+		if s.sacked || s.retx || s.lost || s.rexmit {
+			continue
+		}
+		return max(now-s.rec.SentTime, time.Microsecond)
+	}
+	return 0
 }
 
 func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {

@@ -26,6 +26,10 @@ type tlpState struct {
 // wcDelAckT is the worst-case delayed-ACK timer of RFC 8985 §7.2.
 const wcDelAckT = 200 * time.Millisecond
 
+// tlpSlack is added to 2*SRTT when more than one segment is in flight:
+// the scheduling and batching delay an ACK may meet before we see it.
+const tlpSlack = 10 * time.Millisecond
+
 func (c *Conn) tlpOn() bool { return c.cfg.TLP && c.rackOn() }
 
 // armTLP schedules the PTO (RFC 8985 §7.2) when data is outstanding,
@@ -40,6 +44,12 @@ func (c *Conn) armTLP(now time.Duration) {
 		pto = 2 * c.rtt.srtt
 		if c.sndMax.Sub(c.sndUna) <= c.sndMSS {
 			pto += wcDelAckT
+		} else {
+			// RFC 8985 §7.2 leaves room for timer granularity; Linux adds
+			// TCP_TIMEOUT_MIN. On a sub-millisecond path 2*SRTT is shorter
+			// than the time an ACK can wait in the receive batch of a busy
+			// host, and a probe then resends data that was never lost.
+			pto += tlpSlack
 		}
 	}
 	// Never later than the retransmission timer.

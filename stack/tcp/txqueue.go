@@ -30,6 +30,7 @@ type txSeg struct {
 	sacked bool // covered by a SACK block
 	lost   bool // marked lost (RFC 6675 IsLost, RACK or a timeout)
 	rexmit bool // retransmitted and not yet delivered
+	retx   bool // ever retransmitted: its RTT is ambiguous (Karn, RFC 6298 §3)
 }
 
 const maxTxRecords = 1 << 14
@@ -80,7 +81,7 @@ func (t *txQueue) resent(rs *cc.RateSampler, now time.Duration, start, end Seq, 
 	for ; i < t.n && t.at(i).start.LessThan(end); i++ {
 		s := t.at(i)
 		rs.OnSend(now, &s.rec, inflight)
-		s.rexmit = true
+		s.rexmit, s.retx = true, true
 	}
 	t.hint = max(i-1, 0)
 }
