@@ -54,6 +54,7 @@ func main() {
 	modes := flag.String("offloads", "off,on", "offload settings to measure")
 	idle := flag.Int("idle", 10000, "idle connections for the memory figure")
 	flag.StringVar(&profileDir, "cpuprofile", "", "write each server's CPU profile to this directory as <server>-offloads-<mode>.pprof")
+	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 ring instead of recvmmsg (an A/B knob; the product default is recvmmsg)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fatalf("needs root (network namespaces)")
@@ -92,11 +93,17 @@ type server struct {
 // profileDir is -cpuprofile: where servers write their CPU profiles.
 var profileDir string
 
+// tcpboxRing is -tcpbox-ring: passed to the tcpbox server as -ring.
+var tcpboxRing bool
+
 func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
 	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind, fmt.Sprintf("-offloads=%v", mode == "on")}
 	if profileDir != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s/%s-offloads-%s.pprof", profileDir, kind, mode))
+	}
+	if tcpboxRing && kind == "tcpbox" {
+		args = append(args, "-ring")
 	}
 	cmd := exec.Command("ip", args...)
 	cmd.Stderr = os.Stderr

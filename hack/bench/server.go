@@ -39,6 +39,7 @@ func serveMain(args []string) {
 	addr := fs.String("addr", srvAddr+prefix, "server address")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole serve run here")
 	offloads := fs.Bool("offloads", false, "the interface has checksum and segmentation offloads on")
+	ring := fs.Bool("ring", false, "tcpbox: receive through the TPACKET_V3 ring instead of recvmmsg")
 	fs.Parse(args)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -67,7 +68,7 @@ func serveMain(args []string) {
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
-		listen, stats, closeFn = startTCPBox(*iface, *addr)
+		listen, stats, closeFn = startTCPBox(*iface, *addr, *ring)
 	default:
 		fatalf("unknown server kind %q", *kind)
 	}

@@ -10,9 +10,9 @@ import (
 )
 
 // startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface,
-// as the appliance does.
-func startTCPBox(iface, cidr string) (listenFunc, func() serverStats, func()) {
-	link, err := afpacket.Open(iface, afpacket.Options{})
+// as the appliance does; ring selects afpacket's TPACKET_V3 receive ring.
+func startTCPBox(iface, cidr string, ring bool) (listenFunc, func() serverStats, func()) {
+	link, err := afpacket.Open(iface, afpacket.Options{Ring: ring})
 	if err != nil {
 		fatalf("tcpbox: %v", err)
 	}
