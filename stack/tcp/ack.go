@@ -89,14 +89,17 @@ func (c *Conn) ackAdvance(now time.Duration, seg *Segment) (int, time.Duration) 
 	// which drove min_rtt to 1µs and SRTT to a mix of 1µs and 1 ms
 	// samples, so PTO (2*SRTT) fired before the ACK could arrive and
 	// resent segments that were never lost. The echo is the fallback
-	// when every delivered segment was retransmitted (RFC 7323 §4.1 then
-	// still measures the right transmission).
+	// when every delivered segment was retransmitted or SACKed before
+	// (RFC 7323 §4.1 then still measures the right transmission).
 	var r time.Duration
 	if r = c.seqRTT(now, ack); r > 0 {
 		c.rttTiming = false
 	} else if c.tsOK && seg.Options.HasTS && seg.Options.TSEcr != 0 {
 		if d := int32(c.tsNow(now) - seg.Options.TSEcr); d >= 0 {
-			r = max(time.Duration(d)*time.Millisecond, time.Microsecond)
+			// An echo read in the same tick says "under one tick", not
+			// "zero": count one tick, as Linux does, so a sub-millisecond
+			// path cannot drive min_rtt and SRTT to nothing.
+			r = max(time.Duration(d)*time.Millisecond, time.Millisecond)
 		}
 		c.rttTiming = false
 	} else if c.rttTiming && c.rttSeq.LessThan(ack) {

@@ -79,7 +79,8 @@ func TestRTTSubMillisecondWithTimestamps(t *testing.T) {
 
 // TestRTTSkipsRetransmittedSegments: Karn's rule (RFC 6298 §3) for the
 // send-time sample: a resent segment's ACK gives no send-time sample;
-// the timestamp echo (here 0 ms, floored) is all there is.
+// the timestamp echo is all there is, and an echo of 0 ms counts as one
+// tick of the timestamp clock (as Linux's tcp_ack_update_rtt).
 func TestRTTSkipsRetransmittedSegments(t *testing.T) {
 	cfg := recoveryConfig()
 	cfg.Timestamps = true
@@ -99,6 +100,10 @@ func TestRTTSkipsRetransmittedSegments(t *testing.T) {
 	}
 	if in.SRTT == vethRTT {
 		t.Fatalf("srtt %v: sampled a retransmitted segment by its send time", in.SRTT)
+	}
+	// The echo read 0 ms: one tick of the timestamp clock, not 1µs.
+	if in.MinRTT != vethRTT {
+		t.Fatalf("min_rtt %v, want the handshake's %v (a 0 ms echo is not a 1µs RTT)", in.MinRTT, vethRTT)
 	}
 }
 
