@@ -48,6 +48,30 @@ func (c *Conn) autotune() {
 	if rtt == 0 || c.now-c.rcvSpaceAt < rtt {
 		return
 	}
+	c.rcvSpaceGrow()
+	c.rcvSpaceCopied = 0
+	c.rcvSpaceAt = c.now
+}
+
+// autotuneOnFull runs when the window is about to close (less than an
+// MSS free). If the application has already read more than the last
+// estimate of one RTT's worth, in less than an RTT, the estimate is
+// stale: the sender's burst outran the buffer, not the application, and
+// a zero window here would stall a reader that keeps up (issue 3: at 0%
+// loss, curl uploads saw Win=0 early while the buffer was still at its
+// initial size). The buffer grows now as the next RTT's adjustment would
+// grow it, within RecvBufMax; a slow reader (copied <= estimate) still
+// gets the zero window that flow control owes it.
+func (c *Conn) autotuneOnFull() {
+	if !c.cfg.Autotune || c.userRcvBuf || !c.synchronized() || c.rcv.limit >= c.cfg.RecvBufMax {
+		return
+	}
+	c.rcvSpaceGrow()
+}
+
+// rcvSpaceGrow is tcp_rcv_space_adjust's growth step: from what the
+// application read since the last adjustment.
+func (c *Conn) rcvSpaceGrow() {
 	copied := c.rcvSpaceCopied
 	if copied > c.rcvSpace {
 		win := 2*copied + 16*c.advMSS
@@ -59,6 +83,4 @@ func (c *Conn) autotune() {
 		}
 		c.rcvSpace = copied
 	}
-	c.rcvSpaceCopied = 0
-	c.rcvSpaceAt = c.now
 }

@@ -25,6 +25,10 @@ func (c *Conn) rcvWindowAvail() int {
 // records the right edge it advertises.
 func (c *Conn) windowField() uint16 {
 	avail := c.rcvWindowAvail()
+	if avail < c.advMSS {
+		c.autotuneOnFull()
+		avail = c.rcvWindowAvail()
+	}
 	edge := c.rcvNxt.Add(avail)
 	cur := MaxSeq(c.rcvAdvEdge, c.rcvNxt)
 	// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge

@@ -1,0 +1,103 @@
+package tcp
+
+import "testing"
+
+// Issue 3: at 0% loss a receiver whose application reads promptly showed
+// Win=0 early in a transfer: the sender's burst filled the whole initial
+// buffer inside one receive batch, before the application could read,
+// and autotuning waited a full RTT to grow it.
+
+// fillWindow has the peer send in-order segments up to the right edge
+// we advertised, batch after batch (one Output per batch), reading
+// nothing, for four batches or until a window closes. It returns every
+// segment we emitted.
+func (h *harness) fillWindow(rcvNxt Seq) []Segment {
+	h.t.Helper()
+	h.out = nil
+	var all []Segment
+	for range 4 {
+		for {
+			n := min(1000, h.c.rcvAdvEdge.Sub(rcvNxt))
+			if n <= 0 {
+				break
+			}
+			h.c.Input(h.now, &Segment{SrcPort: remoteAP.Port(), DstPort: localAP.Port(), Seq: rcvNxt, Ack: h.iss() + 1,
+				Flags: ACK, Window: 65535, Options: NoOptions, Payload: data(n)})
+			rcvNxt += Seq(n)
+		}
+		h.flush() // the batch's one Output
+		all = append(all, h.out...)
+		if len(h.out) == 0 || h.out[len(h.out)-1].Window == 0 {
+			break
+		}
+		h.out = nil
+	}
+	h.out = nil
+	return all
+}
+
+// sendRead has the peer send n bytes in 1000-byte segments and the
+// application read them all.
+func (h *harness) sendRead(rcvNxt Seq, n int) Seq {
+	h.t.Helper()
+	for n > 0 {
+		k := min(n, 1000)
+		h.In(Segment{Seq: rcvNxt, Ack: h.iss() + 1, Flags: ACK, Window: 65535, Payload: data(k)})
+		rcvNxt += Seq(k)
+		n -= k
+	}
+	buf := make([]byte, 64<<10)
+	for h.c.Readable() {
+		if m, _ := h.c.Read(buf); m == 0 {
+			break
+		}
+	}
+	h.flush()
+	h.out = nil
+	return rcvNxt
+}
+
+func autotuneConfig() Config {
+	cfg := recoveryConfig()
+	cfg.Autotune = true
+	cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax = 32<<10, 4<<10, 256<<10
+	return cfg
+}
+
+// TestWindowStaysOpenForPromptReader: the application read more than the
+// last estimate (12000 > 10 MSS) within the RTT, then a burst fills the
+// window before it can read again: the batch's ACK must not close the
+// window (autotuning grows the buffer now rather than one RTT later).
+func TestWindowStaysOpenForPromptReader(t *testing.T) {
+	h := newHarness(t, autotuneConfig())
+	h.establishSACK()
+	nxt := h.sendRead(peerISS+1, 8000) // the first read sets the RTT period
+	nxt = h.sendRead(nxt, 12000)      // same instant: more than the estimate
+	out := h.fillWindow(nxt)
+	if len(out) == 0 {
+		t.Fatal("no ACK for the burst")
+	}
+	for _, s := range out {
+		if s.Window == 0 {
+			t.Fatalf("zero window %s for a reader that keeps up (buffer %d)", fmtSeg(&s), h.c.rcv.limit)
+		}
+	}
+	if h.c.rcv.limit <= 32<<10 || h.c.rcv.limit > 256<<10 {
+		t.Fatalf("buffer %d, want grown within (32 KiB, 256 KiB]", h.c.rcv.limit)
+	}
+}
+
+// TestWindowClosesForSlowReader: flow control still closes the window
+// when the application has not read more than the estimate.
+func TestWindowClosesForSlowReader(t *testing.T) {
+	h := newHarness(t, autotuneConfig())
+	h.establishSACK()
+	nxt := h.sendRead(peerISS+1, 8000)
+	out := h.fillWindow(nxt)
+	if len(out) == 0 || out[len(out)-1].Window != 0 {
+		t.Fatalf("want the burst's last ACK to close the window, got %d segments", len(out))
+	}
+	if h.c.rcv.limit != 32<<10 {
+		t.Fatalf("buffer %d, want 32 KiB unchanged", h.c.rcv.limit)
+	}
+}
