@@ -17,6 +17,7 @@ import (
 // then the algorithm.
 func (c *Conn) onAckSACK(now time.Duration, seg *Segment, acked int, dup bool) {
 	prior := c.sb.pipe
+	priorSacked := c.sb.sacked
 	dsacks := c.sb.dsackIn
 	orig := false // the ACK covers data never retransmitted (F-RTO)
 	if acked > 0 {
@@ -79,8 +80,12 @@ func (c *Conn) onAckSACK(now time.Duration, seg *Segment, acked int, dup bool) {
 		c.rackRecoveryDone()
 		c.traceEvent(now, cc.EventRecoveryExit)
 	} else if c.inRecovery && c.prrOn() {
+		// RFC 6937 §3 DeliveredData: the change in SND.UNA plus the
+		// change in SACKed bytes (bytes SACKed before and now covered by
+		// the cumulative ACK count once).
+		delivered := max(d+c.sb.sacked-priorSacked, 0)
 		first := c.sb.prr.out == 0 && c.sb.prr.delivered == 0
-		n := c.sb.prr.sndcnt(d+newly, c.sb.pipe, c.ccs.Ssthresh, c.sndMSS, first)
+		n := c.sb.prr.sndcnt(delivered, c.sb.pipe, c.ccs.Ssthresh, c.sndMSS, first)
 		c.ccs.Cwnd = c.sb.pipe + n
 	}
 	c.armTLP(now)
@@ -134,10 +139,11 @@ func (c *Conn) maybeEnterRecovery(now time.Duration) {
 	c.inRecovery, c.ccs.InRecovery = true, true
 	// cc's order: the algorithm sees the FlightSize, before the lost
 	// bytes leave InFlight.
-	c.ccs.InFlight = c.flightSize()
+	flight := c.flightSize()
+	c.ccs.InFlight = flight
 	c.algo.OnEvent(&c.ccs, cc.EventFastRecovery, now)
 	c.ccs.InFlight = c.sb.pipe
-	c.sb.prr.start(c.flightSize())
+	c.sb.prr.start(flight) // RecoverFS: before the algorithm reduced cwnd
 	c.startUndo()
 	c.stats.fastRetrans++
 	c.traceEvent(now, cc.EventFastRecovery)
