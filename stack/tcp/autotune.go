@@ -54,19 +54,34 @@ func (c *Conn) autotune() {
 }
 
 // autotuneOnFull runs when the window is about to close (less than an
-// MSS free). If the application has already read more than the last
-// estimate of one RTT's worth, in less than an RTT, the estimate is
-// stale: the sender's burst outran the buffer, not the application, and
-// a zero window here would stall a reader that keeps up (issue 3: at 0%
-// loss, curl uploads saw Win=0 early while the buffer was still at its
-// initial size). The buffer grows now as the next RTT's adjustment would
-// grow it, within RecvBufMax; a slow reader (copied <= estimate) still
-// gets the zero window that flow control owes it.
+// MSS free). A zero window then would stall a reader that keeps up,
+// when the sender's burst filled the buffer within one receive batch,
+// before the application could run (issue 3: at 0% loss, curl uploads
+// and iperf3 saw Win=0 early, while the buffer was at its initial
+// size). The application keeps up when, within the last RTT, it has read
+// more than the last estimate of one RTT's worth (the estimate is stale:
+// grow as the next adjustment would) or its last read emptied the buffer
+// (it waits for data: double the buffer). Both stay within RecvBufMax; a
+// reader that has not kept up still gets the zero window that flow
+// control owes it.
 func (c *Conn) autotuneOnFull() {
 	if !c.cfg.Autotune || c.userRcvBuf || !c.synchronized() || c.rcv.limit >= c.cfg.RecvBufMax {
 		return
 	}
-	c.rcvSpaceGrow()
+	rtt := c.rcvRTT
+	if rtt == 0 {
+		rtt = c.rtt.srtt
+	}
+	if c.rcvSpaceCopied > c.rcvSpace {
+		c.rcvSpaceGrow()
+		return
+	}
+	if c.drainedAt != 0 && c.now-c.drainedAt <= rtt {
+		// One doubling per emptying read: a reader that stops reading
+		// cannot make the buffer grow further.
+		c.rcv.limit = min(2*c.rcv.limit, c.cfg.RecvBufMax)
+		c.drainedAt = 0
+	}
 }
 
 // rcvSpaceGrow is tcp_rcv_space_adjust's growth step: from what the

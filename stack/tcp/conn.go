@@ -138,6 +138,7 @@ type Conn struct {
 	rcvSpaceCopied int // bytes read since rcvSpaceAt
 	rcvSpaceSeq    Seq
 	rcvSpaceAt     time.Duration
+	drainedAt      time.Duration // when a read last emptied the buffer (0: never)
 	userRcvBuf     bool
 	rcvRTT         time.Duration
 	rcvRTTAt       time.Duration

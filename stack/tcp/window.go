@@ -66,6 +66,9 @@ func (c *Conn) synWindowField() uint16 {
 // §3.8.6.2.2, RFC 1122 §4.2.3.3), and feeds autotuning.
 func (c *Conn) noteRead(n, before int) {
 	c.rcvSpaceCopied += n
+	if c.rcv.n == 0 {
+		c.drainedAt = c.now
+	}
 	c.autotune()
 	if !c.synchronized() || c.peerFin {
 		return

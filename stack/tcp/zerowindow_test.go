@@ -9,13 +9,13 @@ import "testing"
 
 // fillWindow has the peer send in-order segments up to the right edge
 // we advertised, batch after batch (one Output per batch), reading
-// nothing, for four batches or until a window closes. It returns every
-// segment we emitted.
-func (h *harness) fillWindow(rcvNxt Seq) []Segment {
+// nothing, for up to batches batches or until a window closes. It
+// returns every segment we emitted.
+func (h *harness) fillWindow(rcvNxt Seq, batches int) []Segment {
 	h.t.Helper()
 	h.out = nil
 	var all []Segment
-	for range 4 {
+	for range batches {
 		for {
 			n := min(1000, h.c.rcvAdvEdge.Sub(rcvNxt))
 			if n <= 0 {
@@ -73,7 +73,7 @@ func TestWindowStaysOpenForPromptReader(t *testing.T) {
 	h.establishSACK()
 	nxt := h.sendRead(peerISS+1, 8000) // the first read sets the RTT period
 	nxt = h.sendRead(nxt, 12000)      // same instant: more than the estimate
-	out := h.fillWindow(nxt)
+	out := h.fillWindow(nxt, 4)
 	if len(out) == 0 {
 		t.Fatal("no ACK for the burst")
 	}
@@ -87,13 +87,38 @@ func TestWindowStaysOpenForPromptReader(t *testing.T) {
 	}
 }
 
+// TestWindowStaysOpenForDrainingReader: early in a connection, with the
+// estimate still the initial 10 MSS, the application emptied the buffer
+// (it waits in Read) just before a burst fills it: the window stays open.
+func TestWindowStaysOpenForDrainingReader(t *testing.T) {
+	h := newHarness(t, autotuneConfig())
+	h.establishSACK()
+	nxt := h.sendRead(peerISS+1, 8000) // less than the estimate, but drained
+	out := h.fillWindow(nxt, 2)
+	for _, s := range out {
+		if s.Window == 0 {
+			t.Fatalf("zero window %s for a reader waiting for data (buffer %d)", fmtSeg(&s), h.c.rcv.limit)
+		}
+	}
+	if h.c.rcv.limit != 64<<10 {
+		t.Fatalf("buffer %d, want doubled once to 64 KiB", h.c.rcv.limit)
+	}
+	// Still no read: the next burst closes the window; no second doubling.
+	out = h.fillWindow(h.c.rcvNxt, 4)
+	if len(out) == 0 || out[len(out)-1].Window != 0 || h.c.rcv.limit != 64<<10 {
+		t.Fatalf("after a second burst without a read: %d segments, buffer %d; want a zero window at 64 KiB", len(out), h.c.rcv.limit)
+	}
+}
+
 // TestWindowClosesForSlowReader: flow control still closes the window
-// when the application has not read more than the estimate.
+// when the application has not read for two RTTs (and never more than
+// the estimate).
 func TestWindowClosesForSlowReader(t *testing.T) {
 	h := newHarness(t, autotuneConfig())
 	h.establishSACK()
 	nxt := h.sendRead(peerISS+1, 8000)
-	out := h.fillWindow(nxt)
+	h.now += 2 * testRTT // no read for two RTTs
+	out := h.fillWindow(nxt, 4)
 	if len(out) == 0 || out[len(out)-1].Window != 0 {
 		t.Fatalf("want the burst's last ACK to close the window, got %d segments", len(out))
 	}
