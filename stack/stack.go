@@ -17,8 +17,11 @@ import (
 	"github.com/tcpbox/tcpbox/stack/udp"
 )
 
-// rxBatch is how many frames one ReadBatch may return.
-const rxBatch = 64
+// rxBatch is how many frames one ReadBatch may return. 128 rather than
+// 64: upload with offloads off measured 4.48 and 4.50 Gbit/s against 3.67
+// and 3.86 in two A/B pairs (hack/bench, one connection), from fewer
+// recvmmsg calls and one ACK and wake-up per flow per larger batch.
+const rxBatch = 128
 
 // Stack is one userspace TCP/IP stack on one link.
 type Stack struct {
