@@ -61,9 +61,13 @@ func (c *Conn) autotune() {
 // size). The application keeps up when, within the last RTT, it has read
 // more than the last estimate of one RTT's worth (the estimate is stale:
 // grow as the next adjustment would) or its last read emptied the buffer
-// (it waits for data: double the buffer). Both stay within RecvBufMax; a
-// reader that has not kept up still gets the zero window that flow
-// control owes it.
+// (it waits for data: double the buffer). The first time, the buffer
+// doubles in any case: the initial size is a guess made before any
+// measurement, and an application still setting up (an HTTP server
+// creating its file) met the first burst with Win=0 at 128 KiB (Linux
+// keeps similar slack: its initial window is about half its buffer).
+// All of it stays within RecvBufMax; a reader that has not kept up still
+// gets the zero window that flow control owes it.
 func (c *Conn) autotuneOnFull() {
 	if !c.cfg.Autotune || c.userRcvBuf || !c.synchronized() || c.rcv.limit >= c.cfg.RecvBufMax {
 		return
@@ -72,11 +76,13 @@ func (c *Conn) autotuneOnFull() {
 	if rtt == 0 {
 		rtt = c.rtt.srtt
 	}
+	first := !c.rcvFilled
+	c.rcvFilled = true
 	if c.rcvSpaceCopied > c.rcvSpace {
 		c.rcvSpaceGrow()
 		return
 	}
-	if c.drainedAt != 0 && c.now-c.drainedAt <= rtt {
+	if first || (c.drainedAt != 0 && c.now-c.drainedAt <= rtt) {
 		// One doubling per emptying read: a reader that stops reading
 		// cannot make the buffer grow further.
 		c.rcv.limit = min(2*c.rcv.limit, c.cfg.RecvBufMax)

@@ -139,6 +139,7 @@ type Conn struct {
 	rcvSpaceSeq    Seq
 	rcvSpaceAt     time.Duration
 	drainedAt      time.Duration // when a read last emptied the buffer (0: never)
+	rcvFilled      bool          // the window was about to close before (autotuneOnFull)
 	userRcvBuf     bool
 	rcvRTT         time.Duration
 	rcvRTTAt       time.Duration

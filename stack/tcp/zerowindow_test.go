@@ -112,7 +112,7 @@ func TestWindowStaysOpenForDrainingReader(t *testing.T) {
 
 // TestWindowClosesForSlowReader: flow control still closes the window
 // when the application has not read for two RTTs (and never more than
-// the estimate).
+// the estimate), once the initial buffer's one doubling is spent.
 func TestWindowClosesForSlowReader(t *testing.T) {
 	h := newHarness(t, autotuneConfig())
 	h.establishSACK()
@@ -122,7 +122,29 @@ func TestWindowClosesForSlowReader(t *testing.T) {
 	if len(out) == 0 || out[len(out)-1].Window != 0 {
 		t.Fatalf("want the burst's last ACK to close the window, got %d segments", len(out))
 	}
-	if h.c.rcv.limit != 32<<10 {
-		t.Fatalf("buffer %d, want 32 KiB unchanged", h.c.rcv.limit)
+	if h.c.rcv.limit != 64<<10 {
+		t.Fatalf("buffer %d, want 64 KiB (the initial guess doubled once)", h.c.rcv.limit)
+	}
+}
+
+// TestWindowInitialBufferGrowsOnce: the application has not read yet (it
+// is still setting up) when the first burst fills the initial buffer:
+// the initial size was a guess, so it doubles once and the window stays
+// open; the next burst without a read closes it.
+func TestWindowInitialBufferGrowsOnce(t *testing.T) {
+	h := newHarness(t, autotuneConfig())
+	h.establishSACK()
+	out := h.fillWindow(peerISS+1, 1)
+	for _, s := range out {
+		if s.Window == 0 {
+			t.Fatalf("zero window %s at the first fill (buffer %d)", fmtSeg(&s), h.c.rcv.limit)
+		}
+	}
+	if h.c.rcv.limit != 64<<10 {
+		t.Fatalf("buffer %d, want doubled once to 64 KiB", h.c.rcv.limit)
+	}
+	out = h.fillWindow(h.c.rcvNxt, 4)
+	if len(out) == 0 || out[len(out)-1].Window != 0 || h.c.rcv.limit != 64<<10 {
+		t.Fatalf("second burst without a read: %d segments, buffer %d; want a zero window at 64 KiB", len(out), h.c.rcv.limit)
 	}
 }
