@@ -211,7 +211,7 @@ func logSenders(t *testing.T, rec *connRecord) {
 		if in.BytesSent < 1<<20 {
 			continue
 		}
-		t.Logf("tcpbox sender %v: %s, sent %d MB, srtt %v rttvar %v rto %v min_rtt %v; retransmitted %d segments (%d fast, %d on timeout); dup ACKs in %d, D-SACKs %d, reordering seen %d",
-			in.Remote, in.Congestion, in.BytesSent>>20, in.SRTT, in.RTTVar, in.RTO, in.MinRTT, in.TotalRetrans, in.FastRetrans, in.RTORetrans, in.DupAcksIn, in.DSACKDups, in.ReordSeen)
+		t.Logf("tcpbox sender %v: %s, sent %d MB, srtt %v rttvar %v rto %v min_rtt %v; retransmitted %d segments (%d fast, %d on timeout, %d tail loss probes); dup ACKs in %d, D-SACKs %d, reordering seen %d",
+			in.Remote, in.Congestion, in.BytesSent>>20, in.SRTT, in.RTTVar, in.RTO, in.MinRTT, in.TotalRetrans, in.FastRetrans, in.RTORetrans, in.TLPProbes, in.DupAcksIn, in.DSACKDups, in.ReordSeen)
 	}
 }
