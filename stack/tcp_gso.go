@@ -47,6 +47,7 @@ type gsoBatch struct {
 	ack      tcp.Seq
 	window   uint16
 	opts     tcp.Options
+	ecn      uint8 // the IP ECN codepoint every piece carries
 	src, dst netip.Addr
 }
 
@@ -75,7 +76,7 @@ func (c *TCPConn) emitGSO(seg *tcp.Segment, max int) {
 		next:   seg.Seq.Add(len(seg.Payload)),
 		closed: seg.Flags&tcp.PSH != 0,
 		ack:    seg.Ack, window: seg.Window, opts: seg.Options,
-		src: src, dst: dst,
+		ecn: seg.ECN & ecnMask, src: src, dst: dst,
 	}
 }
 
@@ -83,7 +84,7 @@ func (c *TCPConn) emitGSO(seg *tcp.Segment, max int) {
 func (g *gsoBatch) join(seg *tcp.Segment, max int) bool {
 	p := seg.Payload
 	if g.closed || seg.Seq != g.next || len(p) > g.mss ||
-		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts ||
+		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts || seg.ECN&ecnMask != g.ecn ||
 		g.b.Len()+len(p) > max {
 		return false
 	}
@@ -129,5 +130,5 @@ func (c *TCPConn) flushGSO() {
 		c.st.gsoFrames.Add(1)
 	}
 	g.b = nil
-	c.st.s.sendIPv4(b, g.dst, wire.ProtoTCP, sendOpts{df: true, src: g.src})
+	c.st.s.sendIPv4(b, g.dst, wire.ProtoTCP, sendOpts{df: true, src: g.src, tos: g.ecn})
 }

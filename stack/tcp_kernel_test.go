@@ -25,8 +25,8 @@ import (
 // nic/pcap for tshark to judge.
 type kernelBed struct {
 	*testbed.Pair
-	st       *Stack
-	pcapPath string
+	st        *Stack
+	pcapPath  string
 	peer      netip.Addr
 	dut       netip.Addr
 	listeners []*TCPListener

@@ -128,8 +128,12 @@ func (t *tcpStack) send(src, dst netip.Addr, seg *tcp.Segment) {
 	s := t.s
 	b := s.newBuffer(tcpSegmentLen(seg))
 	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, s.pathMTU(dst)-wire.IPv4MinHeaderLen))
-	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: true, src: src})
+	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: true, src: src, tos: seg.ECN & ecnMask})
 }
+
+// ecnMask is the ECN field of the IPv4 TOS byte (RFC 3168 §5); tcp sets
+// ECT(0) there on new data once ECN is negotiated and reads CE from it.
+const ecnMask = 0x03
 
 // reset answers a segment that belongs to nothing (RFC 9293 §3.10.7.1),
 // within the stack's RST rate limit.
@@ -153,7 +157,7 @@ func (t *tcpStack) reset(local, remote netip.AddrPort, seg *tcp.Segment) {
 
 // input is the TCP receive path for one segment: verify, parse,
 // demultiplex, hand over.
-func (t *tcpStack) input(src, dst netip.Addr, b []byte, csumVerified bool) {
+func (t *tcpStack) input(src, dst netip.Addr, tos uint8, b []byte, csumVerified bool) {
 	var seg tcp.Segment
 	if err := parseTCPSegmentCsum(b, src, dst, &seg, csumVerified); err != nil {
 		if errors.Is(err, errTCPChecksum) {
@@ -163,6 +167,7 @@ func (t *tcpStack) input(src, dst netip.Addr, b []byte, csumVerified bool) {
 		}
 		return
 	}
+	seg.ECN = tos & ecnMask // RFC 3168 §5: the ECN field of the IP header
 	now := t.now()
 	k := tcpKey{netip.AddrPortFrom(dst, seg.DstPort), netip.AddrPortFrom(src, seg.SrcPort)}
 	c, l := t.table.lookup(k)

@@ -13,8 +13,8 @@ import (
 // window of data (cc.EventECE) and says so with CWR.
 //
 // The codepoint lives in the IP header: Segment.ECN carries it between
-// this package and the glue (see CONTRACT.md). Without the glue copying
-// it, ECN is negotiated but no packet is ever marked or seen marked.
+// this package and the glue (see CONTRACT.md), which copies it to and
+// from the IPv4 TOS byte.
 
 // ECN codepoints of the IP header's two ECN bits (RFC 3168 §5).
 const (

@@ -36,6 +36,8 @@ type Info struct {
 	SACKOK          bool
 	WScaleOK        bool
 	ECNOK           bool
+	ECNCEIn         uint64 // segments that arrived marked Congestion Experienced (RFC 3168)
+	ECNECEIn        uint64 // ACKs that arrived with ECE: the peer echoing congestion
 	NoDelay, Corked bool
 
 	// RTT and timers (RFC 6298).

@@ -18,7 +18,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		RcvWnd: uint32(c.rcvWnd()),
 		SndMSS: c.sndMSS, RcvMSS: c.rcvMSS, AdvMSS: c.advMSS,
 		PMTU:         c.cfg.MTU,
-		TimestampsOK: c.tsOK, SACKOK: c.sackOK, WScaleOK: c.wsOK, ECNOK: c.ecn.ok,
+		TimestampsOK: c.tsOK, SACKOK: c.sackOK, WScaleOK: c.wsOK, ECNOK: c.ecn.ok, ECNCEIn: c.ecn.ceIn, ECNECEIn: c.ecn.eceIn,
 		NoDelay: c.noDelay, Corked: c.cork,
 
 		SRTT: c.rtt.srtt, RTTVar: c.rtt.rttvar, MinRTT: c.rtt.minRTT,

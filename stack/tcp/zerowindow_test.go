@@ -72,7 +72,7 @@ func TestWindowStaysOpenForPromptReader(t *testing.T) {
 	h := newHarness(t, autotuneConfig())
 	h.establishSACK()
 	nxt := h.sendRead(peerISS+1, 8000) // the first read sets the RTT period
-	nxt = h.sendRead(nxt, 12000)      // same instant: more than the estimate
+	nxt = h.sendRead(nxt, 12000)       // same instant: more than the estimate
 	out := h.fillWindow(nxt, 4)
 	if len(out) == 0 {
 		t.Fatal("no ACK for the burst")
