@@ -19,9 +19,10 @@ import (
 // today: they validate and persist, and change nothing on the wire.
 var noEffectYet = []string{
 	"sndbuf_min", "sndbuf_max", // the send buffer is fixed (no send-side autotuning)
-	"init_rwnd",                             // the first window comes from the receive buffer
-	"rack_tlp", "prr", "frto", "reordering", // loss recovery is the congestion issue's
-	"ecn", "pacing", "max_pacing_rate",
+	"init_rwnd",                 // the first window comes from the receive buffer
+	"reordering",                // RACK's adaptive window replaces a fixed DupThresh
+	"ecn=passive",               // treated as "active": tcp negotiates both ways or not at all
+	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
 	"timestamps=no-offset", // treated as "on"
 }
 
@@ -50,6 +51,10 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 	c.Timestamps = p.Timestamps != "off" // RFC 7323 §3
 	c.SACK = p.SACK                      // RFC 2018
 	c.DSACK = p.DSACK                    // RFC 2883
+	c.RACK, c.TLP = p.RACKTLP, p.RACKTLP // RFC 8985
+	c.PRR = p.PRR                        // RFC 6937
+	c.FRTO = p.FRTO                      // RFC 5682
+	c.ECN = p.ECN != "off"               // RFC 3168
 	if mtu > 0 {
 		c.MTU = mtu
 	}

@@ -15,6 +15,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	p.SndBuf, p.RcvBuf, p.RcvBufMin, p.RcvBufMax = 70000, 80000, 5000, 90000
 	p.Autotune, p.WindowScaling, p.WScaleShift = false, false, 3
 	p.Timestamps, p.SACK, p.DSACK = "off", false, false
+	p.RACKTLP, p.PRR, p.FRTO, p.ECN = false, false, false, "active"
 	p.MSSClamp, p.InitCwnd = 1000, 4
 	p.Congestion = "bbr"
 	p.Nagle, p.Cork, p.QuickAck, p.SlowStartAfterIdle = false, true, false, false
@@ -45,6 +46,11 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("Timestamps", c.Timestamps, false)
 	check("SACK", c.SACK, false)
 	check("DSACK", c.DSACK, false)
+	check("RACK", c.RACK, false)
+	check("TLP", c.TLP, false)
+	check("PRR", c.PRR, false)
+	check("FRTO", c.FRTO, false)
+	check("ECN", c.ECN, true)
 	check("MTU", c.MTU, 1400)
 	check("MSSClamp", c.MSSClamp, 1000)
 	check("InitialCwnd", c.InitialCwnd, 4)
