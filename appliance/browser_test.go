@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/appliance/admin/admintest"
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/hack/testbed"
 )
@@ -57,10 +58,8 @@ func TestProgramBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
-		if out, err := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--prefix", e2e).CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
+	if err := admintest.EnsureE2E(ctx, e2e); err != nil {
+		t.Fatal(err)
 	}
 	art := os.Getenv("TCPBOX_E2E_ARTIFACTS")
 	if art == "" {

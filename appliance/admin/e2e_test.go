@@ -52,11 +52,8 @@ func TestBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		out, err := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--prefix", "e2e").CombinedOutput()
-		if err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
+	if err := admintest.EnsureE2E(ctx, "e2e"); err != nil {
+		t.Fatal(err)
 	}
 
 	store, _, err := config.Open(t.TempDir())
