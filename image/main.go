@@ -38,6 +38,8 @@ func main() {
 		eeprom   = flag.Bool("pi-eeprom", false, "pi: add the boot EEPROM update files (the Pi flashes them at boot)")
 		update   = flag.String("update", "", "update the box at this URL (http://BOX[:PORT]) instead of writing an image")
 		tbin     = flag.String("tcpbox-bin", "", "use this tcpbox binary (built for the target) instead of compiling ./appliance/cmd/tcpbox")
+		efiPath  = flag.String("efi-loader", "", "UEFI boot loader to put in EFI/BOOT (default Debian's systemd-boot; arm64: "+build.SystemdBootAA64+", filled by hack/fetch-efi-arm64.sh)")
+		needEFI  = flag.Bool("uefi", false, "fail when the target's UEFI loader is missing (arm64 otherwise leaves it out and boots with QEMU -kernel only)")
 		printPW  = flag.Bool("print-password", false, "print the password and exit")
 	)
 	flag.Parse()
@@ -76,7 +78,7 @@ func main() {
 	cfg := &build.Config{
 		Target: *target, Hostname: *host, Password: pw, HTTPPort: *port,
 		Tcpbox: tcpboxFlags, NIC: *nic, Serial: *serial, PiEEPROM: *eeprom, Log: logf,
-		TcpboxBinary: *tbin,
+		TcpboxBinary: *tbin, EFILoader: *efiPath, RequireEFI: *needEFI,
 	}
 	switch {
 	case *update != "":

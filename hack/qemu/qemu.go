@@ -12,7 +12,6 @@ package qemu
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -40,6 +39,10 @@ const (
 const (
 	OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 	OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+	// AAVMF (Debian's qemu-efi-aarch64): EDK II for -M virt. Both files
+	// are the 64 MiB the virt machine's pflash banks require.
+	AAVMFCode = "/usr/share/AAVMF/AAVMF_CODE.fd"
+	AAVMFVars = "/usr/share/AAVMF/AAVMF_VARS.fd"
 )
 
 // Forward is a host port forwarded to a guest port.
@@ -58,10 +61,10 @@ func (f Forward) String() string {
 
 // Options describe one VM.
 type Options struct {
-	Target string // "amd64" (UEFI through OVMF) or "arm64" (-M virt, -kernel)
+	Target string // "amd64" (q35, OVMF) or "arm64" (-M virt, AAVMF)
 	Image  string // the disk image; used in place (updates change it)
-	// Kernel and Append boot with -kernel instead of UEFI (always for
-	// arm64: no aarch64 systemd-boot is available).
+	// Kernel and Append boot with -kernel instead of UEFI (for an arm64
+	// image built without systemd-bootaa64.efi).
 	Kernel, Append string
 	MemoryMiB      int // default 1024
 	CPUs           int // default 1: with 2, about 1 boot in 20 panics early
@@ -124,6 +127,26 @@ func hostfwd(guest string, fs []Forward) string {
 	return b.String()
 }
 
+// pflash copies the firmware's variable store into dir (the firmware
+// writes boot entries to it) and returns the two flash drives.
+func pflash(dir, code, vars, pkg string) ([]string, error) {
+	if _, err := os.Stat(code); err != nil {
+		return nil, fmt.Errorf("qemu: %w (install %s)", err, pkg)
+	}
+	b, err := os.ReadFile(vars)
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w (install %s)", err, pkg)
+	}
+	dst := filepath.Join(dir, filepath.Base(vars))
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		return nil, err
+	}
+	return []string{
+		"-drive", "if=pflash,format=raw,readonly=on,file=" + code,
+		"-drive", "if=pflash,format=raw,file=" + dst,
+	}, nil
+}
+
 // Args returns QEMU's command line for o.
 func Args(o Options) (string, []string, error) {
 	if o.MemoryMiB == 0 {
@@ -139,23 +162,21 @@ func Args(o Options) (string, []string, error) {
 		bin = "qemu-system-x86_64"
 		args = []string{"-machine", "q35"}
 		if o.Kernel == "" {
-			vars := filepath.Join(o.Dir, "OVMF_VARS.fd")
-			b, err := os.ReadFile(OVMFVars)
+			fw, err := pflash(o.Dir, OVMFCode, OVMFVars, "ovmf")
 			if err != nil {
-				return "", nil, fmt.Errorf("qemu: %w (install ovmf)", err)
-			}
-			if err := os.WriteFile(vars, b, 0o644); err != nil {
 				return "", nil, err
 			}
-			args = append(args,
-				"-drive", "if=pflash,format=raw,readonly=on,file="+OVMFCode,
-				"-drive", "if=pflash,format=raw,file="+vars)
+			args = append(args, fw...)
 		}
 	case "arm64":
 		bin = "qemu-system-aarch64"
 		args = []string{"-machine", "virt", "-cpu", "cortex-a72"}
 		if o.Kernel == "" {
-			return "", nil, errors.New("qemu: arm64 boots with -kernel only")
+			fw, err := pflash(o.Dir, AAVMFCode, AAVMFVars, "qemu-efi-aarch64")
+			if err != nil {
+				return "", nil, err
+			}
+			args = append(args, fw...)
 		}
 	default:
 		return "", nil, fmt.Errorf("qemu: unknown target %q", o.Target)

@@ -3,6 +3,7 @@ package qemu
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,8 +42,26 @@ func TestArgs(t *testing.T) {
 			t.Errorf("command line lacks %q:\n%s", want, line)
 		}
 	}
-	if _, _, err := Args(Options{Target: "arm64", Image: "y.img"}); err == nil {
-		t.Error("arm64 without -kernel accepted")
+	// arm64 without -kernel boots AAVMF from two pflash drives, the
+	// variable store a copy in Dir.
+	if _, err := os.Stat(AAVMFVars); err == nil {
+		dir := t.TempDir()
+		bin, args, err := Args(Options{Target: "arm64", Image: "y.img", Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		line = bin + " " + strings.Join(args, " ")
+		for _, want := range []string{"if=pflash,format=raw,readonly=on,file=" + AAVMFCode, "if=pflash,format=raw,file=" + filepath.Join(dir, "AAVMF_VARS.fd")} {
+			if !strings.Contains(line, want) {
+				t.Errorf("command line lacks %q:\n%s", want, line)
+			}
+		}
+		if strings.Contains(line, "-kernel") {
+			t.Errorf("UEFI boot with -kernel:\n%s", line)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "AAVMF_VARS.fd")); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

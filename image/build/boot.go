@@ -1,7 +1,9 @@
 package build
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,10 +92,8 @@ func bootFiles(c *Config, t target) (map[string][]byte, string, error) {
 			}
 		}
 	}
-	if t.efi != "" {
-		if err := read("EFI/BOOT/"+t.efi, systemdBootX64); err != nil {
-			return nil, "", fmt.Errorf("%w (install Debian's systemd-boot-efi)", err)
-		}
+	if err := efiLoader(c, t, files); err != nil {
+		return nil, "", err
 	}
 	if t.pi {
 		fw, err := moduleDir(c.RepoDir, "github.com/gokrazy/firmware")
@@ -115,6 +115,36 @@ func bootFiles(c *Config, t target) (map[string][]byte, string, error) {
 		}
 	}
 	return files, line, nil
+}
+
+// efiLoader adds the target's UEFI boot loader as EFI/BOOT/<name>, the
+// removable-media path firmware looks for on any disk (UEFI 2.10 §3.5.1.1).
+// An optional loader (arm64) that is missing is left out unless
+// c.RequireEFI; a required one that is missing is an error naming where
+// it comes from.
+func efiLoader(c *Config, t target, files map[string][]byte) error {
+	if t.efi == "" {
+		if c.RequireEFI {
+			return fmt.Errorf("build: target %s has no UEFI boot", c.Target)
+		}
+		return nil
+	}
+	src := t.efiSrc
+	if c.EFILoader != "" {
+		src = c.EFILoader
+	}
+	b, err := os.ReadFile(src)
+	switch {
+	case err == nil:
+		files["EFI/BOOT/"+t.efi] = b
+		return nil
+	case t.efiOptional && !c.RequireEFI && c.EFILoader == "" && errors.Is(err, fs.ErrNotExist):
+		return nil
+	case t.efiOptional:
+		return fmt.Errorf("build: UEFI loader: %w (run hack/fetch-efi-arm64.sh)", err)
+	default:
+		return fmt.Errorf("build: UEFI loader: %w (install Debian's systemd-boot-efi)", err)
+	}
 }
 
 // eepromFiles adds the newest Pi 4 bootloader EEPROM image and the VL805

@@ -58,6 +58,12 @@ type Config struct {
 	// PiEEPROM adds the Raspberry Pi 4 EEPROM update files (pieeprom.upd,
 	// recovery.bin, vl805): the Pi then flashes its boot EEPROM at boot.
 	PiEEPROM bool
+	// EFILoader replaces the target's UEFI boot loader (systemd-boot from
+	// Debian's systemd-boot-efi; for arm64 SystemdBootAA64).
+	EFILoader string
+	// RequireEFI fails the build when the target's UEFI loader is missing
+	// instead of leaving it out (arm64 then boots with -kernel only).
+	RequireEFI bool
 	// TcpboxBinary, when set, is a tcpbox already built for the target
 	// (static, linux/GOARCH) used instead of compiling ./appliance/cmd/tcpbox.
 	TcpboxBinary string

@@ -11,8 +11,10 @@
 //   - TestTapInNamespace (-kernel): tcpbox's NIC on a tap device in a
 //     network namespace, reached by the kernel there at layer 2 (arping,
 //     ping, UDP, TCP and framed echo).
-//   - TestArm64 (qemu-system-aarch64 -M virt, -kernel): DHCP from tcpbox's
-//     own client, UDP and TCP echo.
+//   - TestArm64 (qemu-system-aarch64 -M virt, UEFI through AAVMF and the
+//     image's systemd-bootaa64; -kernel when hack/fetch-efi-arm64.sh was
+//     not run, a failure under CI=true): DHCP from tcpbox's own client,
+//     UDP and TCP echo.
 //   - TestMacvlanShared: the Raspberry Pi's layout (one NIC, tcpbox on a
 //     macvlan child) on amd64.
 //

@@ -4,9 +4,10 @@
 //	go run ./hack/qemu/run -target amd64 -image bin/tcpbox-amd64.img
 //
 // amd64 boots through OVMF and the image's systemd-boot; arm64 boots on
-// -M virt with -kernel (no aarch64 systemd-boot is available), the kernel
-// and command line taken from the gokrazy kernel module as the image
-// builder writes them. The console is the terminal; Ctrl-C stops QEMU.
+// -M virt through AAVMF and the image's systemd-boot when this host has
+// the loader the image builder takes (hack/fetch-efi-arm64.sh), else with
+// -kernel. -kernel takes the kernel and command line from the gokrazy
+// kernel module as the image builder writes them. The console is the terminal; Ctrl-C stops QEMU.
 package main
 
 import (
@@ -56,7 +57,7 @@ func main() {
 		target  = flag.String("target", "amd64", "amd64 or arm64")
 		image   = flag.String("image", "", "disk image (default bin/tcpbox-TARGET.img)")
 		host    = flag.String("hostname", "tcpbox", "hostname the image was built with (for the -kernel command line)")
-		kernel  = flag.Bool("kernel", false, "amd64: boot with -kernel instead of UEFI")
+		kernel  = flag.Bool("kernel", false, "boot with -kernel instead of UEFI (arm64: the default when "+build.SystemdBootAA64+" is missing, as images built here then lack it)")
 		cpus    = flag.Int("smp", 1, "virtual CPUs")
 		mgmt    = flag.String("mgmt", defaultMgmt, "management forwards proto:hostport:guestport,... (tcpbox's admin page is on 8080, gokrazy's web interface on 80)")
 		test    = flag.String("test", defaultTest, "test NIC (tcpbox) forwards proto:hostport:guestport,...")
@@ -75,7 +76,13 @@ func main() {
 		fail(err)
 	}
 	o := qemu.Options{Target: *target, Image: *image, CPUs: *cpus, MgmtForwards: mf, TestForwards: tf, Serial: os.Stdout}
-	if *target == "arm64" || *kernel {
+	if *target == "arm64" && !*kernel {
+		if _, err := os.Stat(build.SystemdBootAA64); err != nil {
+			fmt.Fprintf(os.Stderr, "run: %v: booting with -kernel\n", err)
+			*kernel = true
+		}
+	}
+	if *kernel {
 		k, line, err := build.KernelBoot(&build.Config{Target: *target, Hostname: *host})
 		if err != nil {
 			fail(err)
