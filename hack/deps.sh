@@ -21,3 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The arm64 image's UEFI loader: Debian's systemd-boot for arm64,
+# unpacked into /var/cache/tcpbox/efi-arm64 (not installed).
+bash "$(dirname "$0")/fetch-efi-arm64.sh"

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 TARGET="${TARGET:-${1:-amd64}}"
 case "$TARGET" in
 amd64) need=(qemu-system-x86_64:qemu-system-x86 /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf /usr/lib/systemd/boot/efi/systemd-bootx64.efi:systemd-boot-efi) ;;
-arm64) need=(qemu-system-aarch64:qemu-system-arm) ;;
+arm64) need=(qemu-system-aarch64:qemu-system-arm /usr/share/AAVMF/AAVMF_CODE.fd:qemu-efi-aarch64); bash hack/fetch-efi-arm64.sh ;;
 *) echo "run-image: TARGET must be amd64 or arm64" >&2; exit 1 ;;
 esac
 missing=()
