@@ -132,7 +132,15 @@ func TestIperf3Client(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runClient(t, port, tc.args...)
 			sent, recv := r.End.SumSent.Bytes, r.End.SumReceived.Bytes
-			if sent <= 0 || recv <= 0 || recv > sent {
+			// With -O the sender and the receiver each drop the omitted
+			// second's bytes at their own instant, so what moved between
+			// the two instants counts as received but not as sent: at
+			// tens of Gbit/s on loopback, a few milliseconds' worth.
+			slack := 0.0
+			if tc.name == "omit" {
+				slack = 0.05 * sent
+			}
+			if sent <= 0 || recv <= 0 || recv > sent+slack {
 				t.Fatalf("sum_sent %v, sum_received %v", sent, recv)
 			}
 			if tc.name == "bidir" && (r.End.SumSentBidir.Bytes <= 0 || r.End.SumReceivedBidir.Bytes <= 0 ||
