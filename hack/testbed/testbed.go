@@ -221,3 +221,18 @@ func NewPair(t testing.TB, o PairOptions) *Pair {
 	}
 	return p
 }
+
+// NewKernelPair joins two namespaces by a veth (eth0 on each, MTU 1500)
+// and gives the kernel an address on both ends: the server side holds
+// DUTPrefix (198.18.0.2/24), the client side PeerPrefix (198.18.0.1/24).
+// It is for testing services on the kernel's own stack across a real
+// link; tcpbox's stack uses NewPair instead. The caller must have called
+// Require.
+func NewKernelPair(t testing.TB, tag string) (srv, cli *NS) {
+	t.Helper()
+	srv, cli = NewNS(t, tag+"s"), NewNS(t, tag+"c")
+	Veth(t, srv, "eth0", cli, "eth0", 1500)
+	srv.MustRun(t, "ip", "addr", "add", DUTPrefix.String(), "dev", "eth0")
+	cli.MustRun(t, "ip", "addr", "add", PeerPrefix.String(), "dev", "eth0")
+	return srv, cli
+}

@@ -17,10 +17,7 @@ import (
 // upload, download and a range, SHA-256 checked.
 func TestCurlAcrossVeth(t *testing.T) {
 	testbed.Require(t, "curl")
-	srv, cli := testbed.NewNS(t, "hsrv"), testbed.NewNS(t, "hcli")
-	testbed.Veth(t, srv, "eth0", cli, "eth0", 1500)
-	srv.MustRun(t, "ip", "addr", "add", "198.18.0.2/24", "dev", "eth0")
-	cli.MustRun(t, "ip", "addr", "add", "198.18.0.1/24", "dev", "eth0")
+	srv, cli := testbed.NewKernelPair(t, "h")
 	st, err := store.Open(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,7 @@ import (
 // put and get across a veth between two network namespaces.
 func TestPutGetAcrossVeth(t *testing.T) {
 	testbed.Require(t)
-	srv, cli := testbed.NewNS(t, "fsrv"), testbed.NewNS(t, "fcli")
-	testbed.Veth(t, srv, "eth0", cli, "eth0", 1500)
-	srv.MustRun(t, "ip", "addr", "add", "198.18.0.2/24", "dev", "eth0")
-	cli.MustRun(t, "ip", "addr", "add", "198.18.0.1/24", "dev", "eth0")
+	srv, cli := testbed.NewKernelPair(t, "f")
 	st, err := store.Open(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,7 @@ import (
 // over a veth with 198.18.0.0/24 addresses: real interfaces, real MTU.
 func TestIperf3AcrossVeth(t *testing.T) {
 	testbed.Require(t, "iperf3")
-	srv, cli := testbed.NewNS(t, "isrv"), testbed.NewNS(t, "icli")
-	testbed.Veth(t, srv, "eth0", cli, "eth0", 1500)
-	srv.MustRun(t, "ip", "addr", "add", "198.18.0.2/24", "dev", "eth0")
-	cli.MustRun(t, "ip", "addr", "add", "198.18.0.1/24", "dev", "eth0")
+	srv, cli := testbed.NewKernelPair(t, "i")
 
 	var (
 		ln net.Listener
