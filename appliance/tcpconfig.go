@@ -23,7 +23,6 @@ var noEffectYet = []string{
 	"reordering",                // RACK's adaptive window replaces a fixed DupThresh
 	"ecn=passive",               // treated as "active": tcp negotiates both ways or not at all
 	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
-	"timestamps=no-offset", // treated as "on"
 }
 
 // profileOf returns the profile a service uses: the named one, or the tcp
@@ -55,6 +54,8 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 	c.PRR = p.PRR                        // RFC 6937
 	c.FRTO = p.FRTO                      // RFC 5682
 	c.ECN = p.ECN != "off"               // RFC 3168
+
+	c.TSNoOffset = p.Timestamps == "no-offset" // Linux tcp_timestamps=2
 	if mtu > 0 {
 		c.MTU = mtu
 	}

@@ -44,6 +44,14 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("WindowScaling", c.WindowScaling, false)
 	check("WindowShift", c.WindowShift, 3)
 	check("Timestamps", c.Timestamps, false)
+	p.Timestamps = "no-offset"
+	if c, _ := tcpConfig(tcp.DefaultConfig(), &p, 1400); !c.Timestamps || !c.TSNoOffset {
+		t.Errorf("timestamps=no-offset gave Timestamps %v TSNoOffset %v", c.Timestamps, c.TSNoOffset)
+	}
+	p.Timestamps = "on"
+	if c, _ := tcpConfig(tcp.DefaultConfig(), &p, 1400); !c.Timestamps || c.TSNoOffset {
+		t.Errorf("timestamps=on gave Timestamps %v TSNoOffset %v", c.Timestamps, c.TSNoOffset)
+	}
 	check("SACK", c.SACK, false)
 	check("DSACK", c.DSACK, false)
 	check("RACK", c.RACK, false)

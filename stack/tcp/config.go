@@ -53,8 +53,12 @@ type Config struct {
 	WindowScaling bool
 	WindowShift   int // shift we offer; -1 derives it from RecvBufMax
 	Timestamps    bool
-	SACK          bool
-	DSACK         bool
+	// TSNoOffset sends the plain timestamp clock (milliseconds since the
+	// stack started) instead of adding the per-connection keyed offset of
+	// RFC 7323 §5.4 and §7.1 (Linux tcp_timestamps=2 against 1).
+	TSNoOffset bool
+	SACK       bool
+	DSACK      bool
 
 	// Segment size (RFC 9293 §3.7.1).
 	MTU      int // link MTU; the advertised MSS is MTU-40

@@ -181,7 +181,7 @@ func NewConn(cfg *Config, local, remote netip.AddrPort, now time.Duration) *Conn
 	c.sndMSS = min(c.peerMSS, c.advMSS)
 	c.rtt.init(cfg.InitialRTO, cfg.MinRTO, cfg.MaxRTO)
 	c.quickAcks = cfg.QuickAcks
-	c.tsOff = tsOffset(&cfg.ISNKey, local, remote)
+	c.tsOff = cfg.tsOffset(local, remote)
 	c.rcvSpace = min(cfg.RecvBuf, 10*c.advMSS)
 	return c
 }

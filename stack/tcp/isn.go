@@ -30,9 +30,14 @@ func ISN(key *[16]byte, local, remote netip.AddrPort, now time.Duration) Seq {
 	return Seq(binary.BigEndian.Uint32(h[:4]) + m)
 }
 
-// tsOffset is a per-connection random offset for our timestamp clock, so
-// timestamps do not reveal uptime (RFC 7323 §7.1, Linux's default).
-func tsOffset(key *[16]byte, local, remote netip.AddrPort) uint32 {
-	h := tupleHash(key, local, remote, 1)
+// tsOffset is the offset of a connection's timestamp clock: by default a
+// keyed hash of the 4-tuple, so timestamps reveal neither uptime nor a
+// clock shared by connections (RFC 7323 §5.4 and §7.1, Linux
+// tcp_timestamps=1); 0 with Config.TSNoOffset (Linux tcp_timestamps=2).
+func (c *Config) tsOffset(local, remote netip.AddrPort) uint32 {
+	if c.TSNoOffset {
+		return 0
+	}
+	h := tupleHash(&c.ISNKey, local, remote, 1)
 	return binary.BigEndian.Uint32(h[:4])
 }

@@ -237,7 +237,7 @@ func (l *Listener) cookieSynAck(now time.Duration, remote netip.AddrPort, seg *S
 		}
 		sack := l.cfg.SACK && o.SACKPermitted
 		s.Options.SACKPermitted = sack
-		off := tsOffset(&l.cfg.ISNKey, l.local, remote)
+		off := l.cfg.tsOffset(l.local, remote)
 		s.Options.HasTS = true
 		s.Options.TSVal = cookieTSVal(uint32(now/time.Millisecond)+off, ws, sack)
 		s.Options.TSEcr = o.TSVal
