@@ -59,6 +59,11 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("PRR", c.PRR, false)
 	check("FRTO", c.FRTO, false)
 	check("ECN", c.ECN, true)
+	check("ECNPassive", c.ECNPassive, false)
+	p.ECN = "passive"
+	if c, _ := tcpConfig(tcp.DefaultConfig(), &p, 1400); !c.ECN || !c.ECNPassive {
+		t.Errorf("ecn=passive gave ECN %v ECNPassive %v", c.ECN, c.ECNPassive)
+	}
 	check("MTU", c.MTU, 1400)
 	check("MSSClamp", c.MSSClamp, 1000)
 	check("InitialCwnd", c.InitialCwnd, 4)

@@ -112,9 +112,11 @@ type Config struct {
 	// window reduction (RFC 5682 §4, with SACK).
 	FRTO bool
 
-	// ECN negotiates Explicit Congestion Notification (RFC 3168) on our
-	// SYNs and accepts a peer's request.
-	ECN bool
+	// ECN negotiates Explicit Congestion Notification (RFC 3168): it
+	// accepts a peer's request and, unless ECNPassive, asks on our own
+	// SYNs (Linux tcp_ecn=1; with ECNPassive tcp_ecn=2).
+	ECN        bool
+	ECNPassive bool
 
 	// TracePoints is the size of each connection's congestion trace ring
 	// (cc.Trace, sampled per ACK); 0 keeps no trace.

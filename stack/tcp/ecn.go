@@ -35,7 +35,8 @@ type ecnState struct {
 }
 
 // ecnNegotiate is RFC 3168 §6.1.1: a SYN asks for ECN with ECE and CWR;
-// a SYN-ACK agrees with ECE alone.
+// a SYN-ACK agrees with ECE alone, and only to a SYN that asked (a
+// passive-only host never asks, so it takes no SYN-ACK's ECE as consent).
 func (c *Conn) ecnNegotiate(f Flags) bool {
 	if !c.cfg.ECN {
 		return false
@@ -43,8 +44,12 @@ func (c *Conn) ecnNegotiate(f Flags) bool {
 	if f&ACK == 0 {
 		return f&(ECE|CWR) == ECE|CWR
 	}
-	return f&(ECE|CWR) == ECE
+	return c.ecnAsks() && f&(ECE|CWR) == ECE
 }
+
+// ecnAsks reports whether our SYNs request ECN (Linux tcp_ecn=1; a
+// passive host, tcp_ecn=2, only accepts requests).
+func (c *Conn) ecnAsks() bool { return c.cfg.ECN && !c.cfg.ECNPassive }
 
 // ecnInput handles the ECN signals of an acceptable segment: CWR stops
 // our echo, CE (re)starts it (§6.1.3), and ECE asks the sender to react.

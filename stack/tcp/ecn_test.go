@@ -104,3 +104,45 @@ func TestECNSenderReducesOncePerWindow(t *testing.T) {
 		t.Fatalf("state %s", in.CAState)
 	}
 }
+
+// ECN passive (Linux tcp_ecn=2): a request in a peer's SYN is accepted,
+// and our own SYNs never ask, so a SYN-ACK's ECE does not turn ECN on.
+func TestECNPassive(t *testing.T) {
+	for _, passive := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.ECN, cfg.ECNPassive = true, passive
+
+		// Active open.
+		h := newHarness(t, cfg)
+		if err := h.c.Connect(h.now); err != nil {
+			t.Fatal(err)
+		}
+		h.flush()
+		syn := h.Next()
+		if asks := syn.Flags&(ECE|CWR) == ECE|CWR; asks == passive {
+			t.Fatalf("passive %v: SYN %v", passive, syn.Flags)
+		}
+		h.In(Segment{Seq: peerISS, Ack: h.iss() + 1, Flags: SYN | ACK | ECE, Window: 65535, Options: Options{MSS: 1000, WScale: -1}})
+		h.Out(Segment{Seq: h.iss() + 1, Ack: peerISS + 1, Flags: ACK})
+		if ok := h.c.Info(h.now).ECNOK; ok == passive {
+			t.Fatalf("passive %v: active open ECNOK %v after a SYN-ACK with ECE", passive, ok)
+		}
+		h.c.Write(data(100))
+		h.flush()
+		if s := h.Next(); (s.ECN == ECNECT0) == passive {
+			t.Fatalf("passive %v: data sent with ECN codepoint %d", passive, s.ECN)
+		}
+
+		// Passive open: the peer asks; both modes agree.
+		l := newLHarness(t, cfg, 4)
+		l.In(peer(0), Segment{Seq: peerISS, Flags: SYN | ECE | CWR, Window: 65535, Options: Options{MSS: 1000, WScale: -1}})
+		sa := l.Next()
+		if sa.Flags&(SYN|ACK|ECE|CWR) != SYN|ACK|ECE {
+			t.Fatalf("passive %v: SYN-ACK %v to an ECN-setup SYN, want SYN|ACK|ECE", passive, sa.Flags)
+		}
+		c := l.In(peer(0), Segment{Seq: peerISS + 1, Ack: sa.Seq + 1, Flags: ACK, Window: 65535})
+		if c == nil || !c.Info(l.now).ECNOK {
+			t.Fatalf("passive %v: accepted connection without ECN", passive)
+		}
+	}
+}

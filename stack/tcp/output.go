@@ -127,7 +127,7 @@ func (c *Conn) sendSyn(now time.Duration, emit func(*Segment), synAck bool) {
 	switch {
 	case synAck && c.ecn.ok:
 		s.Flags |= ECE // RFC 3168 §6.1.1: agree
-	case !synAck && c.cfg.ECN:
+	case !synAck && c.ecnAsks():
 		s.Flags |= ECE | CWR // ask
 	}
 	s.Window = c.synWindowField()
