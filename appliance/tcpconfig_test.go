@@ -16,7 +16,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	p.Autotune, p.WindowScaling, p.WScaleShift = false, false, 3
 	p.Timestamps, p.SACK, p.DSACK = "off", false, false
 	p.RACKTLP, p.PRR, p.FRTO, p.ECN = false, false, false, "active"
-	p.MSSClamp, p.InitCwnd = 1000, 4
+	p.MSSClamp, p.InitCwnd, p.InitRwnd = 1000, 4, 7
 	p.Congestion = "bbr"
 	p.Nagle, p.Cork, p.QuickAck, p.SlowStartAfterIdle = false, true, false, false
 	p.DelayedAck = config.Duration(10 * time.Millisecond)
@@ -67,6 +67,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("MTU", c.MTU, 1400)
 	check("MSSClamp", c.MSSClamp, 1000)
 	check("InitialCwnd", c.InitialCwnd, 4)
+	check("InitRwnd", c.InitRwnd, 7)
 	check("algorithm", c.Congestion().Name(), "bbr")
 	check("NoDelay", c.NoDelay, true)
 	check("Cork", c.Cork, true)

@@ -57,7 +57,7 @@ type Profile struct {
 	WScaleShift   int  `json:"wscale_shift" help:"Shift we announce (0-14, RFC 7323 §2.3); -1 picks the smallest shift that covers rcvbuf_max." linux:"(derived from tcp_rmem[2] in Linux)" min:"-1" max:"14" applies:"conn"`
 	MSSClamp      int  `json:"mss_clamp" help:"Largest MSS we advertise and send; 0 means derived from the MTU only." linux:"TCP_MAXSEG, route advmss" min:"88" max:"65495" zero:"off" unit:"bytes" applies:"conn"`
 	InitCwnd      int  `json:"init_cwnd" help:"Initial congestion window (RFC 6928 recommends 10)." linux:"ip route ... initcwnd" min:"1" max:"1000" unit:"segments" applies:"conn"`
-	InitRwnd      int  `json:"init_rwnd" help:"Initial receive window we advertise; 0 means from the receive buffer." linux:"ip route ... initrwnd" min:"1" max:"65535" zero:"auto" unit:"segments" applies:"conn"`
+	InitRwnd      int  `json:"init_rwnd" help:"Initial receive window we advertise (on the SYN or SYN-ACK, then widened by two segments per segment received until the buffer bounds it); 0 means from the receive buffer." linux:"ip route ... initrwnd" min:"1" max:"65535" zero:"auto" unit:"segments" applies:"conn"`
 
 	// Congestion control and loss recovery.
 	Congestion         string `json:"congestion" help:"Congestion-control algorithm: reno (RFC 5681), newreno (RFC 6582), cubic (RFC 9438), bbr, or fixed (a constant window, for tests)." linux:"net.ipv4.tcp_congestion_control, TCP_CONGESTION, route congctl" enum:"reno,newreno,cubic,bbr,fixed" applies:"conn"`

@@ -48,6 +48,10 @@ type Config struct {
 	RecvBufMin int  // autotuning floor
 	RecvBufMax int  // autotuning ceiling; also sizes the window scale
 	Autotune   bool // grow the receive buffer with the measured rate (tcp_moderate_rcvbuf)
+	// InitRwnd bounds the window of our SYN or SYN-ACK, and the windows
+	// after it until arriving data widens the bound, to this many
+	// segments of our MSS (route attribute initrwnd); 0: the buffer alone.
+	InitRwnd int
 
 	// Options (RFC 7323, RFC 2018, RFC 2883).
 	WindowScaling bool
@@ -181,6 +185,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RecvBuf < c.RecvBufMin || c.RecvBuf > c.RecvBufMax {
 		bad("RecvBuf", "%d not in [RecvBufMin, RecvBufMax]", c.RecvBuf)
+	}
+	if c.InitRwnd < 0 || c.InitRwnd > 65535 {
+		bad("InitRwnd", "%d not in [0, 65535]", c.InitRwnd)
 	}
 	if c.WindowShift < -1 || c.WindowShift > 14 {
 		bad("WindowShift", "%d not in [-1, 14] (RFC 7323 §2.3)", c.WindowShift)

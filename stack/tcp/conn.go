@@ -49,6 +49,7 @@ type Conn struct {
 	irs, rcvNxt Seq
 	rcvAdvEdge  Seq // right edge of the window we advertised last (never moved left)
 	rcvShift    uint8
+	rcvClamp    int // bound on the window from Config.InitRwnd (rcvclamp.go); 0: none
 	rcv         recvBuf
 	ooo         reassembly
 
@@ -182,7 +183,8 @@ func NewConn(cfg *Config, local, remote netip.AddrPort, now time.Duration) *Conn
 	c.rtt.init(cfg.InitialRTO, cfg.MinRTO, cfg.MaxRTO)
 	c.quickAcks = cfg.QuickAcks
 	c.tsOff = cfg.tsOffset(local, remote)
-	c.rcvSpace = min(cfg.RecvBuf, 10*c.advMSS)
+	c.initRcvClamp()
+	c.rcvSpace = c.clampRcv(min(cfg.RecvBuf, 10*c.advMSS))
 	return c
 }
 

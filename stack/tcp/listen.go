@@ -227,7 +227,7 @@ func (l *Listener) cookieSynAck(now time.Duration, remote netip.AddrPort, seg *S
 	*s = Segment{SrcPort: l.local.Port(), DstPort: seg.SrcPort, Flags: SYN | ACK, Options: NoOptions}
 	s.Seq = makeCookie(&l.key, l.local, remote, seg.Seq, o.MSS, now)
 	s.Ack = seg.Seq.Add(1)
-	s.Window = uint16(min(l.cfg.RecvBuf, 65535))
+	s.Window = uint16(min(l.cfg.initWindow(), 65535))
 	s.Options.MSS = uint16(l.cfg.advMSS())
 	if l.cfg.Timestamps && o.HasTS {
 		ws := int8(-1)
@@ -287,7 +287,7 @@ func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segm
 		c.tsRecent, c.tsRecentAt = o.TSVal, now
 	}
 	c.setMSS()
-	c.rcvAdvEdge = c.rcvNxt.Add(min(l.cfg.RecvBuf, 65535))
+	c.rcvAdvEdge = c.rcvNxt.Add(min(l.cfg.initWindow(), 65535))
 	c.sndWnd = int(seg.Window) << c.sndShift
 	c.maxSndWnd = c.sndWnd
 	c.sndWl1, c.sndWl2 = seg.Seq, seg.Ack

@@ -63,6 +63,7 @@ func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, ts *Options)
 				c.ackNow = true // RFC 5681 §4.2: ACK at once when a gap fills
 			}
 			c.scheduleAck(now, len(p))
+			c.growRcvClamp(len(p))
 		} else {
 			c.outOfOrder(now, seq, p)
 		}

@@ -35,7 +35,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		NotSentBytes: max(0, c.snd.n-max(0, c.sndNxt.Sub(c.sndBufSeq))),
 		SndBuf:       c.snd.limit, RcvBuf: c.rcv.limit,
 		RcvSpace:    c.rcvSpace,
-		RcvSsthresh: c.rcv.limit,
+		RcvSsthresh: c.clampRcv(c.rcv.limit),
 
 		BytesSent: c.stats.bytesSent + c.stats.bytesRetrans, BytesAcked: c.stats.bytesAcked,
 		BytesReceived: c.stats.bytesRecv, BytesRetrans: c.stats.bytesRetrans,

@@ -29,6 +29,7 @@ func (c *Conn) windowField() uint16 {
 		c.autotuneOnFull()
 		avail = c.rcvWindowAvail()
 	}
+	avail = c.clampRcv(avail)
 	edge := c.rcvNxt.Add(avail)
 	cur := MaxSeq(c.rcvAdvEdge, c.rcvNxt)
 	// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge
@@ -57,7 +58,7 @@ func (c *Conn) windowField() uint16 {
 // synWindowField is the unscaled window of a SYN or SYN-ACK (RFC 7323
 // §2.2: the window field of a SYN is never scaled).
 func (c *Conn) synWindowField() uint16 {
-	return uint16(min(c.rcvWindowAvail(), 65535))
+	return uint16(min(c.rcvWindowOffer(), 65535))
 }
 
 // noteRead is called after the application read n bytes; before is the
@@ -73,7 +74,7 @@ func (c *Conn) noteRead(n, before int) {
 	if !c.synchronized() || c.peerFin {
 		return
 	}
-	edge := c.rcvNxt.Add(c.rcvWindowAvail())
+	edge := c.rcvNxt.Add(c.rcvWindowOffer())
 	open := edge.Sub(MaxSeq(c.rcvAdvEdge, c.rcvNxt))
 	if open >= min(2*c.rcvMSS, c.rcv.limit/2) && c.rcvWnd() <= c.rcv.limit/2 {
 		c.ackNow = true
