@@ -19,7 +19,6 @@ import (
 // today: they validate and persist, and change nothing on the wire.
 var noEffectYet = []string{
 	"sndbuf_min", "sndbuf_max", // the send buffer is fixed (no send-side autotuning)
-	"reordering",                // RACK's adaptive window replaces a fixed DupThresh
 	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
 }
 
@@ -56,6 +55,7 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 	c.TSNoOffset = p.Timestamps == "no-offset" // Linux tcp_timestamps=2
 	c.ECNPassive = p.ECN == "passive"          // Linux tcp_ecn=2
 	c.InitRwnd = p.InitRwnd                    // route attribute initrwnd
+	c.Reordering = p.Reordering                // initial DupThresh (tcp_reordering)
 	if mtu > 0 {
 		c.MTU = mtu
 	}

@@ -16,7 +16,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	p.Autotune, p.WindowScaling, p.WScaleShift = false, false, 3
 	p.Timestamps, p.SACK, p.DSACK = "off", false, false
 	p.RACKTLP, p.PRR, p.FRTO, p.ECN = false, false, false, "active"
-	p.MSSClamp, p.InitCwnd, p.InitRwnd = 1000, 4, 7
+	p.MSSClamp, p.InitCwnd, p.InitRwnd, p.Reordering = 1000, 4, 7, 6
 	p.Congestion = "bbr"
 	p.Nagle, p.Cork, p.QuickAck, p.SlowStartAfterIdle = false, true, false, false
 	p.DelayedAck = config.Duration(10 * time.Millisecond)
@@ -68,6 +68,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("MSSClamp", c.MSSClamp, 1000)
 	check("InitialCwnd", c.InitialCwnd, 4)
 	check("InitRwnd", c.InitRwnd, 7)
+	check("Reordering", c.Reordering, 6)
 	check("algorithm", c.Congestion().Name(), "bbr")
 	check("NoDelay", c.NoDelay, true)
 	check("Cork", c.Cork, true)

@@ -68,7 +68,7 @@ type Profile struct {
 	PRR                bool   `json:"prr" help:"Proportional rate reduction sizes sending during recovery (RFC 6937)." linux:"(always on in Linux)" applies:"conn"`
 	FRTO               bool   `json:"frto" help:"Detect spurious retransmission timeouts (F-RTO, RFC 5682)." linux:"net.ipv4.tcp_frto" applies:"conn"`
 	ECN                string `json:"ecn" help:"Explicit congestion notification (RFC 3168): off; passive (accept when the peer asks); active (ask on our SYNs too)." linux:"net.ipv4.tcp_ecn (0, 2, 1), route features ecn" enum:"off,passive,active" applies:"conn"`
-	Reordering         int    `json:"reordering" help:"Duplicate-ACK threshold before fast retransmit (RFC 5681 §3.2 uses 3)." linux:"net.ipv4.tcp_reordering" min:"1" max:"300" unit:"segments" applies:"conn"`
+	Reordering         int    `json:"reordering" help:"Initial duplicate-ACK threshold before fast retransmit (RFC 5681 §3.2 uses 3) when RACK is off; reordering seen raises it, up to 300 (tcp_max_reordering)." linux:"net.ipv4.tcp_reordering" min:"1" max:"300" unit:"segments" applies:"conn"`
 	Timestamps         string `json:"timestamps" help:"Timestamps option (RFC 7323 §3) for RTT samples and PAWS: on (random per-connection offset), no-offset, or off." linux:"net.ipv4.tcp_timestamps (1, 2, 0)" enum:"on,no-offset,off" applies:"conn"`
 	Pacing             bool   `json:"pacing" help:"Spread segments over the RTT instead of sending bursts (BBR always paces)." linux:"fq qdisc / SO_MAX_PACING_RATE" applies:"conn"`
 	MaxPacingRate      int64  `json:"max_pacing_rate" help:"Upper bound of the pacing rate; 0 means no bound." linux:"SO_MAX_PACING_RATE" min:"1000" max:"125000000000" zero:"none" unit:"bytes/s" applies:"conn"`

@@ -181,8 +181,9 @@ func (c *Conn) onNewAck(now time.Duration, seg *Segment, acked, prior int) {
 	c.dupAcks = 0
 }
 
-// onDupAck counts duplicate ACKs and starts fast retransmit at the third
-// (RFC 5681 §3.2, RFC 6582 §3.2 steps 1-4).
+// onDupAck counts duplicate ACKs and starts fast retransmit at the
+// DupThresh-th, the third by default (RFC 5681 §3.2, RFC 6582 §3.2 steps
+// 1-4).
 func (c *Conn) onDupAck(now time.Duration) {
 	c.dupAcks++
 	c.stats.dupAcksIn++
@@ -194,7 +195,9 @@ func (c *Conn) onDupAck(now time.Duration) {
 		}
 		return
 	}
-	if c.dupAcks != 3 || c.sndUna.LessThan(c.recover) {
+	// DupThresh: 3 in RFC 5681 §3.2, Config.Reordering here (Linux's
+	// tcp_reordering applies without SACK too).
+	if c.dupAcks != c.sb.thresh() || c.sndUna.LessThan(c.recover) {
 		// RFC 6582 §3.2 step 2: no new recovery while the ACK does not
 		// cover "recover" (the data outstanding at the last loss event).
 		return

@@ -112,6 +112,12 @@ type Config struct {
 	// window during recovery (RFC 6937; off: the algorithm's own). DSACK
 	// above also turns on undo of spurious reductions (RFC 2883 §4.2).
 	RACK, TLP, PRR bool
+	// Reordering is the initial DupThresh in segments for loss detection
+	// without RACK (RFC 6675 §2, RFC 5681 §3.2: 3; Linux
+	// tcp_reordering); reordering seen raises it up to 300 (Linux
+	// tcp_max_reordering). RACK's reordering window (RFC 8985 §6.2) does
+	// not depend on it.
+	Reordering int
 	// FRTO detects spurious retransmission timeouts and undoes their
 	// window reduction (RFC 5682 §4, with SACK).
 	FRTO bool
@@ -167,6 +173,7 @@ func DefaultConfig() Config {
 		TLP:                true,
 		PRR:                true,
 		FRTO:               true,
+		Reordering:         defaultDupThresh,
 		ChallengeAckLimit:  100,
 	}
 }
@@ -221,6 +228,9 @@ func (c *Config) Validate() error {
 	}
 	if c.InitialCwnd < 1 || c.InitialCwnd > 1000 {
 		bad("InitialCwnd", "%d not in [1, 1000]", c.InitialCwnd)
+	}
+	if c.Reordering < 1 || c.Reordering > maxReordering {
+		bad("Reordering", "%d not in [1, %d]", c.Reordering, maxReordering)
 	}
 	if c.ChallengeAckLimit < 1 {
 		bad("ChallengeAckLimit", "%d must be at least 1", c.ChallengeAckLimit)

@@ -184,6 +184,7 @@ func NewConn(cfg *Config, local, remote netip.AddrPort, now time.Duration) *Conn
 	c.quickAcks = cfg.QuickAcks
 	c.tsOff = cfg.tsOffset(local, remote)
 	c.initRcvClamp()
+	c.sb.dupThresh = cfg.Reordering // 0: defaultDupThresh
 	c.rcvSpace = c.clampRcv(min(cfg.RecvBuf, 10*c.advMSS))
 	return c
 }

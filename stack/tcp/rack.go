@@ -78,7 +78,11 @@ func (c *Conn) rackRecoveryDone() {
 func (c *Conn) rackReoWnd() time.Duration {
 	r := &c.sb.rack
 	if !r.reordSeen {
-		if c.inRecovery || c.sb.caLoss || c.sb.sackedSegs >= c.sb.thresh() {
+		// RFC 6675's DupThresh of 3, not Config.Reordering: the knob
+		// tunes the DupThresh rule that RACK replaces, and leaves RACK's
+		// initial window as RFC 8985 gives it (Linux reads
+		// tcp_reordering here too).
+		if c.inRecovery || c.sb.caLoss || c.sb.sackedSegs >= defaultDupThresh {
 			return 0
 		}
 	}

@@ -14,11 +14,12 @@ import "time"
 // the retransmission timer still recovers then, as in Linux).
 
 // maxReordering caps the reordering tolerance in segments (Linux
-// tcp_max_reordering).
+// tcp_max_reordering); Config.Reordering may not exceed it.
 const maxReordering = 300
 
 // defaultDupThresh is RFC 6675's DupThresh (and RFC 5681 §3.2's three
-// duplicate ACKs).
+// duplicate ACKs); Config.Reordering chooses a connection's initial one,
+// as Linux's tcp_reordering does.
 const defaultDupThresh = 3
 
 type scoreboard struct {
