@@ -163,6 +163,7 @@ type stats struct {
 	totalRetrans, fastRetrans, rtoRetrans          uint64
 	dupAcksIn, zeroWindowProbes, dsackDups, reord  uint64
 	undos, tlps, tlpRecoveries, frtoSpurious       uint64
+	rescues                                        uint64
 	lastDataSent, lastDataRecv, lastAckRecv        time.Duration
 	drops                                          uint64
 }

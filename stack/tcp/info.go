@@ -73,6 +73,7 @@ type Info struct {
 	DSACKSent, RcvOOOPack                uint64 // D-SACKs we sent; out-of-order segments received (tcpi_rcv_ooopack)
 	Delivered                            uint64
 	TLPProbes, TLPRecoveries             uint64 // tail loss probes sent; losses they alone repaired (RFC 8985 §7)
+	Rescues                              uint64 // rescue retransmissions (RFC 6675 §4 NextSeg rule 4)
 	Undos                                uint64 // window reductions undone as spurious (D-SACK, RFC 2883 §4.2)
 	SpuriousRTOs                         uint64 // timeouts F-RTO found spurious (RFC 5682)
 

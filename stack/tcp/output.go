@@ -267,6 +267,7 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	if c.tlp.newData {
 		c.tlp.newData, c.tlp.out = false, false // the probe could not go
 	}
+	sent = c.rescue(now, emit) || sent
 	if c.frto.newData && sent {
 		c.frto.newData = false // F-RTO step 2b: the new data went; wait for its ACK
 	} else if c.frto.newData && c.snd.n-c.sndNxt.Sub(c.sndBufSeq) <= 0 {

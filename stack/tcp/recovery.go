@@ -144,6 +144,7 @@ func (c *Conn) maybeEnterRecovery(now time.Duration) {
 	c.algo.OnEvent(&c.ccs, cc.EventFastRecovery, now)
 	c.ccs.InFlight = c.sb.pipe
 	c.sb.prr.start(flight) // RecoverFS: before the algorithm reduced cwnd
+	c.startRescue()
 	c.startUndo()
 	c.stats.fastRetrans++
 	c.traceEvent(now, cc.EventFastRecovery)

@@ -40,6 +40,7 @@ type scoreboard struct {
 	hasFack bool
 
 	dupThresh int // reordering tolerance in segments; 0 means defaultDupThresh
+	rescueRxt Seq // RFC 6675 RescueRxt, as an end (rescue.go)
 	caLoss    bool
 
 	dsackIn   uint64 // D-SACK blocks received (tcp_info dsack_dups)

@@ -52,6 +52,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		DSACKSent: c.stats.dsackDups, RcvOOOPack: c.stats.reord,
 		TLPProbes: c.stats.tlps, TLPRecoveries: c.stats.tlpRecoveries, Undos: c.stats.undos,
 		SpuriousRTOs: c.stats.frtoSpurious,
+		Rescues:      c.stats.rescues,
 		Delivered:    uint64(c.rs.Delivered()),
 		DeliveryRate: c.rate,
 
