@@ -18,7 +18,6 @@ import (
 // noEffectYet names the profile fields that tcp.Config has no knob for
 // today: they validate and persist, and change nothing on the wire.
 var noEffectYet = []string{
-	"sndbuf_min", "sndbuf_max", // the send buffer is fixed (no send-side autotuning)
 	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
 }
 
@@ -39,7 +38,7 @@ func profileOf(c *config.Config, name string) (config.Profile, error) {
 // MTU, starting from base (the stack's own, which holds the ISN key).
 func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) {
 	c := base
-	c.SendBuf = p.SndBuf
+	c.SendBuf, c.SendBufMin, c.SendBufMax = p.SndBuf, p.SndBufMin, p.SndBufMax
 	c.RecvBuf, c.RecvBufMin, c.RecvBufMax = p.RcvBuf, p.RcvBufMin, p.RcvBufMax
 	c.Autotune = p.Autotune
 	c.WindowScaling = p.WindowScaling

@@ -13,6 +13,7 @@ import (
 func TestTCPConfigFromProfile(t *testing.T) {
 	p := config.DefaultProfile()
 	p.SndBuf, p.RcvBuf, p.RcvBufMin, p.RcvBufMax = 70000, 80000, 5000, 90000
+	p.SndBufMin, p.SndBufMax = 6000, 700000
 	p.Autotune, p.WindowScaling, p.WScaleShift = false, false, 3
 	p.Timestamps, p.SACK, p.DSACK = "off", false, false
 	p.RACKTLP, p.PRR, p.FRTO, p.ECN = false, false, false, "active"
@@ -37,6 +38,8 @@ func TestTCPConfigFromProfile(t *testing.T) {
 		}
 	}
 	check("SendBuf", c.SendBuf, 70000)
+	check("SendBufMin", c.SendBufMin, 6000)
+	check("SendBufMax", c.SendBufMax, 700000)
 	check("RecvBuf", c.RecvBuf, 80000)
 	check("RecvBufMin", c.RecvBufMin, 5000)
 	check("RecvBufMax", c.RecvBufMax, 90000)

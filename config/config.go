@@ -46,8 +46,8 @@ type Address struct {
 type Profile struct {
 	// Buffers and windows.
 	SndBuf    int  `json:"sndbuf" help:"Initial send buffer per connection." linux:"net.ipv4.tcp_wmem[1], SO_SNDBUF" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
-	SndBufMin int  `json:"sndbuf_min" help:"Smallest send buffer autotuning may shrink to." linux:"net.ipv4.tcp_wmem[0]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
-	SndBufMax int  `json:"sndbuf_max" help:"Largest send buffer autotuning may grow to." linux:"net.ipv4.tcp_wmem[2]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
+	SndBufMin int  `json:"sndbuf_min" help:"Smallest send buffer a connection may set for itself (SO_SNDBUF below it is raised to it); autotuning never shrinks the buffer." linux:"net.ipv4.tcp_wmem[0]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
+	SndBufMax int  `json:"sndbuf_max" help:"Largest send buffer autotuning may grow to: it keeps about twice the congestion window (three times for bbr) while the application keeps it full. Equal to sndbuf: a fixed buffer." linux:"net.ipv4.tcp_wmem[2]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
 	RcvBuf    int  `json:"rcvbuf" help:"Initial receive buffer per connection; the advertised window comes from its free space." linux:"net.ipv4.tcp_rmem[1], SO_RCVBUF" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
 	RcvBufMin int  `json:"rcvbuf_min" help:"Smallest receive buffer." linux:"net.ipv4.tcp_rmem[0]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`
 	RcvBufMax int  `json:"rcvbuf_max" help:"Largest receive buffer autotuning may grow to; bounds the window." linux:"net.ipv4.tcp_rmem[2]" min:"1024" max:"1073741824" unit:"bytes" applies:"conn"`

@@ -89,12 +89,14 @@ func WithNoDelay(on bool) TCPOption {
 	return func(o *tcpOptions) error { o.cfg.NoDelay = on; return nil }
 }
 
-// WithBuffers sets the send and receive buffer sizes; 0 keeps a default.
-// A fixed receive buffer turns autotuning off, as SO_RCVBUF does.
+// WithBuffers sets the send and receive buffer sizes; 0 keeps a default
+// (autotuned). A fixed size turns autotuning off for that buffer, as
+// SO_SNDBUF and SO_RCVBUF do.
 func WithBuffers(send, recv int) TCPOption {
 	return func(o *tcpOptions) error {
 		if send > 0 {
-			o.cfg.SendBuf = send
+			o.cfg.SendBuf, o.cfg.SendBufMax = send, send
+			o.cfg.SendBufMin = min(o.cfg.SendBufMin, send)
 		}
 		if recv > 0 {
 			o.cfg.RecvBuf, o.cfg.RecvBufMin, o.cfg.RecvBufMax = recv, recv, recv

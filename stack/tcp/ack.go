@@ -26,6 +26,9 @@ func (c *Conn) processAck(now time.Duration, seg *Segment) {
 		c.onDupAck(now)
 	}
 	c.ecnOnAck(now, seg) // RFC 3168 §6.1.2
+	if acked > 0 {
+		c.sndBufOnAck()
+	}
 	// RFC 9293 §3.10.7.4: update the send window only from a segment
 	// newer than the one that last did (SND.WL1, SND.WL2).
 	if c.sndWl1.LessThan(seg.Seq) || (c.sndWl1 == seg.Seq && c.sndWl2.LessEq(ack)) {

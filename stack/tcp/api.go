@@ -20,7 +20,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 	default:
 		return 0, ErrNotConnected
 	}
-	return c.snd.write(p), nil
+	n := c.snd.write(p)
+	if n < len(p) {
+		c.sndNoSpace = true // the writer will wait for space (sendtune.go)
+	}
+	return n, nil
 }
 
 // Read copies received in-order bytes into p. After the peer's FIN and

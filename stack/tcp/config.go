@@ -43,7 +43,9 @@ type Config struct {
 	ISNKey [16]byte
 
 	// Buffers, in bytes (Linux tcp_wmem, tcp_rmem, tcp_moderate_rcvbuf).
-	SendBuf    int  // send buffer size
+	SendBuf    int  // initial send buffer size (tcp_wmem[1])
+	SendBufMin int  // smallest size SetSendBuffer sets (tcp_wmem[0])
+	SendBufMax int  // send autotuning's ceiling (tcp_wmem[2], sendtune.go)
 	RecvBuf    int  // initial receive buffer size
 	RecvBufMin int  // autotuning floor
 	RecvBufMax int  // autotuning ceiling; also sizes the window scale
@@ -141,6 +143,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		SendBuf:            256 << 10,
+		SendBufMin:         4 << 10,
+		SendBufMax:         4 << 20,
 		RecvBuf:            128 << 10,
 		RecvBufMin:         4 << 10,
 		RecvBufMax:         6 << 20,
@@ -184,8 +188,11 @@ func (c *Config) Validate() error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("tcp: config %s: "+format, append([]any{field}, a...)...))
 	}
-	if c.SendBuf < 1 || c.SendBuf > 1<<30 {
-		bad("SendBuf", "%d not in [1, 1GiB]", c.SendBuf)
+	if c.SendBufMin < 1 || c.SendBufMax > maxSendBuf || c.SendBufMin > c.SendBufMax {
+		bad("SendBufMin/SendBufMax", "[%d, %d] not a range within [1, 1GiB]", c.SendBufMin, c.SendBufMax)
+	}
+	if c.SendBuf < c.SendBufMin || c.SendBuf > c.SendBufMax {
+		bad("SendBuf", "%d not in [SendBufMin, SendBufMax]", c.SendBuf)
 	}
 	if c.RecvBufMin < 1 || c.RecvBufMax > 1<<30 || c.RecvBufMin > c.RecvBufMax {
 		bad("RecvBufMin/RecvBufMax", "[%d, %d] not a range within [1, 1GiB]", c.RecvBufMin, c.RecvBufMax)

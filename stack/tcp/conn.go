@@ -44,6 +44,8 @@ type Conn struct {
 	sndShift            uint8
 	sndBufSeq           Seq // sequence number of the first byte in snd
 	snd                 sendBuf
+	userSndBuf          bool // SetSendBuffer fixed the size (SOCK_SNDBUF_LOCK)
+	sndNoSpace          bool // a Write found the buffer full (SOCK_NOSPACE)
 
 	// Receive sequence variables.
 	irs, rcvNxt Seq

@@ -197,7 +197,7 @@ func (fz *fuzzer) check() {
 	if c.rcv.n < 0 || c.rcv.n > c.rcv.limit+1<<14 {
 		bad("receive buffer %d of %d", c.rcv.n, c.rcv.limit)
 	}
-	if len(c.rcv.buf) > fz.cfg.RecvBufMax+1<<15 || len(c.snd.buf) > fz.cfg.SendBuf {
+	if len(c.rcv.buf) > fz.cfg.RecvBufMax+1<<15 || len(c.snd.buf) > fz.cfg.SendBufMax {
 		bad("rings %d/%d beyond bounds", len(c.rcv.buf), len(c.snd.buf))
 	}
 	if c.ooo.n > maxOOO {

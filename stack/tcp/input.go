@@ -162,6 +162,7 @@ func (c *Conn) established(now time.Duration) {
 		c.trace = cc.NewTrace(c.cfg.TracePoints)
 	}
 	c.algo.Init(&c.ccs, now)
+	c.sndBufExpand() // Linux's tcp_init_buffer_space
 	c.rcvSpaceAt, c.rcvSpaceSeq = now, c.rcvNxt
 	c.lastSendAt = now
 	c.armKeepalive(now)

@@ -49,13 +49,15 @@ func (c *Conn) SetUserTimeout(d time.Duration) {
 	}
 }
 
-// SetSendBuffer sets the send buffer size (SO_SNDBUF); it never drops
-// buffered data.
+// SetSendBuffer sets the send buffer size (SO_SNDBUF) within
+// [SendBufMin, 1 GiB] and, like Linux, ends send autotuning for this
+// connection (sendtune.go). It never drops buffered data.
 func (c *Conn) SetSendBuffer(n int) {
 	if n < 1 {
 		return
 	}
-	c.snd.limit = max(n, c.snd.n)
+	c.userSndBuf = true
+	c.snd.limit = max(min(n, maxSendBuf), c.cfg.SendBufMin, c.snd.n)
 }
 
 // SetRecvBuffer sets the receive buffer size (SO_RCVBUF) and, like
