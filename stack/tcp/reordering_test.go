@@ -37,21 +37,15 @@ func TestReorderingDupThreshWithoutSACK(t *testing.T) {
 		cfg.Reordering = th
 		h := newHarness(t, cfg)
 		h.establish()
-		iss := h.iss()
-		d := data(8000)
-		h.c.Write(d)
-		h.flush()
-		for i := 0; i < 8; i++ {
-			h.Next()
-		}
-		dup := Segment{Seq: peerISS + 1, Ack: iss + 1001, Flags: ACK, Window: 65535}
+		h.sendSegs(8)
+		dup := Segment{Seq: peerISS + 1, Ack: h.iss() + 1001, Flags: ACK, Window: 65535}
 		h.In(dup) // the ACK of the first segment
 		for n := 1; n < th; n++ {
 			h.In(dup)
 			h.NoOut()
 		}
 		h.In(dup) // the th-th duplicate
-		h.Out(Segment{Seq: iss + 1001, Ack: peerISS + 1, Flags: ACK, Payload: d[1000:2000]})
+		h.outData(1000)
 	}
 }
 
