@@ -36,6 +36,14 @@ func FuzzConnInput(f *testing.F) {
 		if sel&16 != 0 {
 			cfg.SynCookies = SynCookiesAlways
 		}
+		if sel&32 != 0 { // the knobs of issue 6
+			cfg.InitRwnd, cfg.Reordering, cfg.TSNoOffset = 2, 7, true
+			cfg.ECN, cfg.ECNPassive = true, true
+			cfg.SendBufMin, cfg.SendBuf, cfg.SendBufMax = 1024, 1024, 8192
+		}
+		if sel&64 != 0 {
+			cfg.RACK, cfg.TLP = false, false // RFC 6675 loss detection and the rescue
+		}
 		fz := &fuzzer{t: t, cfg: &cfg, now: time.Second}
 		fz.start(b[0] % 11)
 		for p := b[2:]; len(p) >= 11; p = p[11:] {
