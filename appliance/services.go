@@ -44,6 +44,11 @@ type services struct {
 	mu  sync.Mutex
 	run map[string]*running
 	cfg config.Config // what the running services were started with
+	// files is the one store of filesDir that both file services use
+	// (each through a view with its own quota), so they share its
+	// account of bytes held; opened by the first file service started,
+	// closed by stopAll.
+	files *store.Store
 }
 
 // running is one started service.
@@ -193,7 +198,7 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		if name == "framed_file" {
 			quota = c.Services.FramedFile.Quota
 		}
-		st, err := store.Open(ss.filesDir, quota)
+		st, err := ss.fileStore(quota)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -274,9 +279,7 @@ func (ss *services) startAll(c *config.Config) error {
 	ss.cfg = config.Clone(c)
 	for _, name := range serviceNames {
 		if err := ss.start(c, name); err != nil {
-			for _, n := range serviceNames {
-				ss.stop(n)
-			}
+			ss.stopAllLocked()
 			return err
 		}
 	}
@@ -287,9 +290,30 @@ func (ss *services) startAll(c *config.Config) error {
 func (ss *services) stopAll() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	ss.stopAllLocked()
+}
+
+func (ss *services) stopAllLocked() {
 	for _, n := range slices.Backward(serviceNames) {
 		ss.stop(n)
 	}
+	if ss.files != nil {
+		ss.files.Close()
+		ss.files = nil
+	}
+}
+
+// fileStore returns the files directory's store with the given quota, a
+// view of the one store both file services share (see services.files).
+func (ss *services) fileStore(quota int64) (*store.Store, error) {
+	if ss.files == nil {
+		st, err := store.Open(ss.filesDir, 0)
+		if err != nil {
+			return nil, err
+		}
+		ss.files = st
+	}
+	return ss.files.WithQuota(quota), nil
 }
 
 // apply makes next the running configuration of the services: those whose
