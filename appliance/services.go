@@ -49,6 +49,9 @@ type services struct {
 	// account of bytes held; opened by the first file service started,
 	// closed by stopAll.
 	files *store.Store
+	// counters keeps what stopped runs of each service counted; the box
+	// owns it, so it outlives this instance too.
+	counters *serviceCounters
 }
 
 // running is one started service.
@@ -64,8 +67,8 @@ type running struct {
 	stats   []*svc.Stats // counters (one per protocol)
 }
 
-func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDir string) *services {
-	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}}
+func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDir string, counters *serviceCounters) *services {
+	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}, counters: counters}
 }
 
 // portErr turns a listen error into the field error the admin page shows
@@ -256,7 +259,8 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 	return nil
 }
 
-// stop ends one service and waits for its connections to end.
+// stop ends one service and waits for its connections to end; its
+// counters go to ss.counters.
 func (ss *services) stop(name string) {
 	r := ss.run[name]
 	if r == nil {
@@ -268,6 +272,7 @@ func (ss *services) stop(name string) {
 		f()
 	}
 	<-r.done
+	ss.counters.keep(name, r.stats)
 	ss.log.Info("service stopped", "service", strings.ReplaceAll(name, "_", "-"))
 }
 

@@ -45,7 +45,7 @@ func newSvcBed(t *testing.T, c config.Config) *svcBed {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sb := &svcBed{cli: cli, filesDir: t.TempDir(), cfg: c}
-	sb.ss = newServices(ctx, slogDiscard(), dut, sb.filesDir)
+	sb.ss = newServices(ctx, slogDiscard(), dut, sb.filesDir, newServiceCounters())
 	if err := sb.ss.startAll(&c); err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +175,80 @@ func TestServiceFilesShareQuota(t *testing.T) {
 	if got := sb.files(t); len(got) != 1 || got[0] != "b" {
 		t.Fatalf("files after the refused HTTP PUT: %v", got)
 	}
+}
+
+// counter returns one counter of a service as the admin page and /metrics
+// show it.
+func (sb *svcBed) counter(name, counter string) uint64 {
+	b := &box{}
+	b.cur.Store(&instance{svcs: sb.ss})
+	for _, si := range b.serviceInfo() {
+		if si.Name != name {
+			continue
+		}
+		for _, v := range si.Counters {
+			if v.Name == counter {
+				return v.Value
+			}
+		}
+	}
+	return 0
+}
+
+// waitCounter waits until a counter reaches want (the server counts a
+// connection's end after the client sees it).
+func (sb *svcBed) waitCounter(t *testing.T, name, counter string, want uint64) {
+	t.Helper()
+	deadline := time.Now().Add(svcIOTimeout)
+	for sb.counter(name, counter) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s = %d, want %d", name, counter, sb.counter(name, counter), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// echoOnce sends msg to the TCP echo service and reads it back.
+func (sb *svcBed) echoOnce(t *testing.T, msg string) {
+	t.Helper()
+	c := sb.dial(t, 7)
+	defer c.Close()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
+		t.Fatalf("echo %q: %q %v", msg, got, err)
+	}
+}
+
+// A config change that re-creates a service, or the whole instance, keeps
+// the service's counters: they continue from where they were.
+func TestServiceCountersSurviveRecreate(t *testing.T) {
+	sb := newSvcBed(t, only("tcp_echo"))
+	sb.echoOnce(t, "hello")
+	sb.waitCounter(t, "tcp_echo", "connections", 1)
+	sb.waitCounter(t, "tcp_echo", "bytes_in", 5)
+
+	next := config.Clone(&sb.cfg)
+	next.Services.TCPEcho.MaxConns++ // re-creates the service
+	sb.apply(t, next)
+	if got := sb.counter("tcp_echo", "connections"); got != 1 {
+		t.Fatalf("connections after re-creation: %d, want 1", got)
+	}
+	sb.echoOnce(t, "again")
+	sb.waitCounter(t, "tcp_echo", "connections", 2)
+	sb.waitCounter(t, "tcp_echo", "bytes_out", 10)
+
+	// A link or address change makes new services on a new stack, with
+	// the box's counters.
+	counters := sb.ss.counters
+	sb.ss.stopAll()
+	ss := newServices(context.Background(), slogDiscard(), sb.ss.st, sb.filesDir, counters)
+	if err := ss.startAll(&sb.cfg); err != nil {
+		t.Fatal(err)
+	}
+	sb.ss = ss
+	sb.waitCounter(t, "tcp_echo", "connections", 2)
+	sb.waitCounter(t, "tcp_echo", "bytes_in", 10)
 }
