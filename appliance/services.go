@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/tcpbox/tcpbox/appliance/iperftcp"
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/services/chargen"
 	"github.com/tcpbox/tcpbox/services/discard"
@@ -60,7 +61,7 @@ type running struct {
 	proto   string // tcp, udp, tcp+udp
 	port    int
 	profile string
-	swap    *swapListener // TCP services but iperf3
+	swap    *swapListener // TCP services
 	closers []func()      // listeners and sockets to close at stop
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -90,6 +91,10 @@ func (ss *services) listenTCP(c *config.Config, name string, s *config.Service) 
 	opts, err := tcpOptions(ss.st.TCPConfig(), c, s.Profile, name, linkMTU(c, ss.st))
 	if err != nil {
 		return nil, &config.FieldError{Path: "services." + name + ".profile", Msg: err.Error()}
+	}
+	if name == "iperf3" {
+		p, _ := profileOf(c, s.Profile) // tcpOptions checked it
+		opts = append(opts, iperfWindowScale(&p)...)
 	}
 	ln, err := ss.st.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(s.Port)), opts...)
 	if err != nil {
@@ -220,21 +225,17 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		}
 	case "iperf3":
 		r.proto = "tcp+udp"
-		// iperf3 re-creates its own listener for -w and -M (Listen), so
-		// it gets a plain stack listener rather than a swapListener.
-		ln, err := ss.listenTCP(c, name, s)
+		ln, err := tcpLn()
 		if err != nil {
 			return err
 		}
-		r.closers = append(r.closers, func() { ln.Close() })
 		pc, err := udpPC()
 		if err != nil {
 			return err
 		}
 		srv := &iperf3.Server{
 			Limits: lim, MaxDuration: c.Services.Iperf3.MaxDuration.D(), MaxBitrate: uint64(c.Services.Iperf3.MaxBitrate),
-			TCPStats: iperfStats, Tune: iperfTune,
-			Listen: ss.iperfListen(c, name, s),
+			TCPStats: iperftcp.Stats, Tune: iperftcp.Tune,
 		}
 		r.stats = append(r.stats, &srv.Stats)
 		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln, pc) })
@@ -368,14 +369,6 @@ func (ss *services) apply(prev, next *config.Config) error {
 			return err
 		}
 		swapped = append(swapped, n)
-	}
-	// iperf3's Listen hook reads the config it was made with: re-create
-	// it when its profile changed (tests running then end).
-	if r := ss.run["iperf3"]; r != nil && !slices.Contains(restart, "iperf3") && profileChanged(changes, r.profile) {
-		ss.stop("iperf3")
-		if err := ss.start(next, "iperf3"); err != nil {
-			ss.log.Error("iperf3 restart", "err", err)
-		}
 	}
 	ss.cfg = config.Clone(next)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,15 +121,17 @@ func (sb *svcBed) framedPut(t *testing.T, name string, size int) error {
 
 func (sb *svcBed) files(t *testing.T) []string {
 	t.Helper()
-	des, err := os.ReadDir(sb.filesDir)
+	d, err := os.Open(sb.filesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, d := range des {
-		out = append(out, d.Name())
+	defer d.Close()
+	names, err := d.Readdirnames(-1) // temporary and partial files too
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	slices.Sort(names)
+	return names
 }
 
 // The HTTP file service and the framed file protocol store into one
@@ -251,4 +254,21 @@ func TestServiceCountersSurviveRecreate(t *testing.T) {
 	sb.ss = ss
 	sb.waitCounter(t, "tcp_echo", "connections", 2)
 	sb.waitCounter(t, "tcp_echo", "bytes_in", 10)
+}
+
+// iperf3's listener offers a window scale that can advertise the largest
+// -w a test may set, unless the profile's already does or scaling is off.
+func TestServiceIperfWindowScale(t *testing.T) {
+	p := config.DefaultProfile() // 6 MiB: shift 7, short of iperf3.MaxWindow's 8
+	if n := len(iperfWindowScale(&p)); n != 1 {
+		t.Fatalf("default profile: %d options, want the window shift", n)
+	}
+	p.WScaleShift = 14
+	if n := len(iperfWindowScale(&p)); n != 0 {
+		t.Fatalf("shift 14 already: %d options", n)
+	}
+	p.WScaleShift, p.WindowScaling = -1, false
+	if n := len(iperfWindowScale(&p)); n != 0 {
+		t.Fatalf("scaling off: %d options", n)
+	}
 }

@@ -34,7 +34,6 @@ func startServer(t *testing.T, s *Server) int {
 	if s.TCPStats == nil {
 		s.TCPStats = KernelStats
 		s.Tune = KernelTune
-		s.Listen = KernelListen(ln.Addr().String())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -85,7 +84,7 @@ func runClient(t *testing.T, port int, args ...string) *clientJSON {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	all := []string{"-c", "127.0.0.1", "-p", strconv.Itoa(port), "-J"}
-	if !slices.Contains(args, "-n") { // one end condition only
+	if !slices.Contains(args, "-n") && !slices.Contains(args, "-k") { // one end condition only
 		all = append(all, "-t", "2")
 	}
 	all = append(all, args...)

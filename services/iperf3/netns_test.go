@@ -30,12 +30,7 @@ func TestIperf3AcrossVeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc.(*net.UDPConn).SetReadBuffer(4 << 20)
-	// Listen must also open its sockets inside the namespace.
-	relisten := KernelListen("198.18.0.2:5201")
-	s := &Server{TCPStats: KernelStats, Tune: KernelTune, Listen: func(o SockOpts) (l net.Listener, err error) {
-		err = srv.Do(func() (e error) { l, e = relisten(o); return })
-		return
-	}}
+	s := &Server{TCPStats: KernelStats, Tune: KernelTune}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln, pc) }()

@@ -136,12 +136,11 @@ func (ss *session) run(ctx context.Context) {
 		return
 	}
 	ss.p = p
-	ss.opts = SockOpts{Window: p.Window, MSS: p.MSS, NoDelay: p.NoDelay, Congestion: p.Congestion}
+	ss.opts = SockOpts{Window: min(p.Window, MaxWindow), MSS: p.MSS, NoDelay: p.NoDelay, Congestion: p.Congestion}
 	total, toServer := p.Streams()
 	ss.tcpIn = make(chan *svc.Conn, total)
 	ss.udpIn = make(chan *stream, total)
 
-	swapped := false
 	if p.UDP {
 		if s.udp == nil {
 			s.Stats.Error(ReasonParams)
@@ -151,32 +150,10 @@ func (ss *session) run(ctx context.Context) {
 		s.udp.expect(ss, total)
 		defer s.udp.forget(ss)
 	} else {
-		if s.Listen != nil && ss.opts.listenerOpts() {
-			// iperf_tcp_listen: recreate the listener so MSS and window
-			// apply from the handshake. One such test at a time.
-			s.optMu.Lock()
-			if err := s.relisten(ss.opts); err == nil {
-				swapped = true
-			} else {
-				s.Stats.Error(ReasonTune)
-			}
-			if !swapped {
-				s.optMu.Unlock()
-			}
-		}
+		// TCP data connections name their test by its cookie.
 		s.register(ss)
 	}
-	restore := func() {
-		s.unregister(ss)
-		if swapped {
-			swapped = false
-			if err := s.relisten(SockOpts{}); err != nil {
-				s.Stats.Error(ReasonTune)
-			}
-			s.optMu.Unlock()
-		}
-	}
-	defer restore()
+	defer s.unregister(ss)
 
 	msgs := make(chan ctrlMsg, 8)
 	readerDone, quit := make(chan struct{}), make(chan struct{})
@@ -232,7 +209,7 @@ func (ss *session) run(ctx context.Context) {
 			return
 		}
 	}
-	restore()
+	s.unregister(ss)
 
 	// The test (iperf_server_api.c: TEST_START, then TEST_RUNNING).
 	for _, st := range ss.streams {
