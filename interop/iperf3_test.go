@@ -213,7 +213,34 @@ func TestIperf3(t *testing.T) {
 		}
 		b.bulkVerdict(t, rec)
 	})
+
+	// Two UDP tests at once from the kernel's one address, at rates 20
+	// times apart: the packets tcpbox counts for each test are at most
+	// what its own client sent (-k), never the other's streams.
+	t.Run("two-udp-clients", func(t *testing.T) {
+		b.capture(t, 96, iperfFrames)
+		counts := []int{250, 5000} // about a second each at 1M and 20M per stream, 2 streams
+		res := runIperfs(t, b,
+			[]string{"-u", "-b", "1M", "-l", "1000", "-k", "250", "-P", "2", "--get-server-output"},
+			[]string{"-u", "-b", "20M", "-l", "1000", "-k", "5000", "-P", "2", "--get-server-output"})
+		for i, r := range res {
+			ms := udpServerPackets.FindAllStringSubmatch(r.ServerOutputText, -1)
+			total := 0
+			for _, m := range ms {
+				n, _ := strconv.Atoi(m[1])
+				total += n
+			}
+			if len(ms) != 2 || total <= 0 || total > counts[i] {
+				t.Errorf("client %d sent %d datagrams on 2 streams; tcpbox counted %d on %d streams for its test:\n%s", i, counts[i], total, len(ms), r.ServerOutputText)
+			}
+			t.Logf("client %d sent %d datagrams, tcpbox counted %d for its test", i, counts[i], total)
+		}
+	})
 }
+
+// udpServerPackets is the datagram count of each receiving UDP stream in
+// the server's --get-server-output text ("lost/packets lost").
+var udpServerPackets = regexp.MustCompile(`\d+/(\d+) lost`)
 
 // runIperfs runs one iperf3 client per argument list at the same time
 // and returns their results; it fails the test unless all completed.
@@ -226,7 +253,11 @@ func runIperfs(t *testing.T, b *bed, args ...[]string) []*iperfResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			all := append([]string{"-c", b.dut.String(), "-t", "2", "-J"}, a...)
+			all := []string{"-c", b.dut.String(), "-J"}
+			if !slices.Contains(a, "-k") {
+				all = append(all, "-t", "2")
+			}
+			all = append(all, a...)
 			stdout, stderr, err := b.peerRun(90*time.Second, nil, "iperf3", all...)
 			var r iperfResult
 			if jerr := json.Unmarshal([]byte(stdout), &r); jerr != nil || err != nil || r.Error != "" {

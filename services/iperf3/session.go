@@ -147,7 +147,14 @@ func (ss *session) run(ctx context.Context) {
 			ss.serverError(ieProtocol)
 			return
 		}
-		s.udp.expect(ss, total)
+		// UDP streams say nothing of their test: until this one has
+		// its streams, no other test from its client IP is told to
+		// create streams (see udpMux).
+		if err := s.udp.expect(ctx, ss, total, setup); err != nil {
+			s.Stats.Error(ReasonSetup)
+			ss.serverError(ieStreamConnect)
+			return
+		}
 		defer s.udp.forget(ss)
 	} else {
 		// TCP data connections name their test by its cookie.
