@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // startServer runs a Server with the kernel hooks on a loopback port, TCP
@@ -35,17 +35,7 @@ func startServer(t *testing.T, s *Server) int {
 		s.TCPStats = KernelStats
 		s.Tune = KernelTune
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, pc) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("Serve did not return")
-		}
-	})
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln, pc) })
 	return port
 }
 
@@ -101,14 +91,7 @@ func runClient(t *testing.T, port int, args ...string) *clientJSON {
 
 // needIperf3 skips without Debian's iperf3, except under CI (CI=true),
 // where a missing tool fails the test.
-func needIperf3(t *testing.T) {
-	if _, err := exec.LookPath("iperf3"); err != nil {
-		if testbed.CI() {
-			t.Fatal("iperf3 not installed (CI=true: a missing tool is a failure)")
-		}
-		t.Skip("iperf3 not installed")
-	}
-}
+func needIperf3(t *testing.T) { svctest.NeedTool(t, "iperf3") }
 
 func TestIperf3Client(t *testing.T) {
 	needIperf3(t)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // The server in one network namespace, Debian's iperf3 client in another,
@@ -31,10 +32,7 @@ func TestIperf3AcrossVeth(t *testing.T) {
 	}
 	pc.(*net.UDPConn).SetReadBuffer(4 << 20)
 	s := &Server{TCPStats: KernelStats, Tune: KernelTune}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, pc) }()
-	defer func() { cancel(); <-done }()
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln, pc) })
 
 	for _, args := range [][]string{{}, {"-R"}, {"--bidir"}, {"-u", "-b", "100M"}, {"-M", "1000", "-R"}} {
 		stdout, stderr, err := cli.Output(60*time.Second, "iperf3", append([]string{"-c", "198.18.0.2", "-t", "2", "-J"}, args...)...)

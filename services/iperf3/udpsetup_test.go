@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/frame"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // udpTestClient is the control side of a scripted UDP test, up to the
@@ -22,12 +23,7 @@ type udpTestClient struct {
 
 func startUDPTest(t *testing.T, port int, cookie byte) *udpTestClient {
 	t.Helper()
-	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c := svctest.Dial(t, "tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
 	c.Write(bytes.Repeat([]byte{cookie}, CookieLen))
 	u := &udpTestClient{t: t, ctrl: c, port: port}
 	u.expectState(ParamExchange, 30*time.Second)
@@ -53,12 +49,7 @@ func (u *udpTestClient) expectState(want int8, d time.Duration) {
 // hello opens the test's one UDP stream ("9876", answered "6789").
 func (u *udpTestClient) hello() {
 	u.t.Helper()
-	pc, err := net.Dial("udp", net.JoinHostPort("127.0.0.1", itoa(u.port)))
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	u.t.Cleanup(func() { pc.Close() })
-	pc.SetDeadline(time.Now().Add(30 * time.Second))
+	pc := svctest.Dial(u.t, "udp", net.JoinHostPort("127.0.0.1", itoa(u.port)))
 	pc.Write(udpConnectMsg)
 	var b [4]byte
 	if n, err := pc.Read(b[:]); err != nil || !bytes.Equal(b[:n], udpConnectReply) {
