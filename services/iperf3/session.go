@@ -155,6 +155,7 @@ func (ss *session) run(ctx context.Context) {
 			ss.serverError(ieStreamConnect)
 			return
 		}
+		raw.SetDeadline(time.Now().Add(setup)) // the wait took from it
 		defer s.udp.forget(ss)
 	} else {
 		// TCP data connections name their test by its cookie.
