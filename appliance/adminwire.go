@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcpbox/tcpbox/appliance/admin"
 	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/services/svc"
 	"github.com/tcpbox/tcpbox/stack"
 	"github.com/tcpbox/tcpbox/stack/tcp"
 	"github.com/tcpbox/tcpbox/stack/tcp/cc"
@@ -200,28 +201,30 @@ func (b *box) serviceInfo() []admin.ServiceInfo {
 		if p, err := profileOf(&ss.cfg, s.Profile); err == nil {
 			si.Congestion = p.Congestion
 		}
+		var live []*svc.Stats
 		if r := ss.run[n]; r != nil {
 			si.Proto, si.Listening = r.proto, true
-			for i, st := range r.stats {
-				snap := st.Snapshot()
-				si.Active += int(snap.Active)
-				pre := ""
-				if len(r.stats) > 1 {
-					pre = []string{"tcp_", "udp_"}[min(i, 1)]
-				}
-				si.Counters = append(si.Counters,
-					admin.Value{Name: pre + "connections", Value: snap.Connections},
-					admin.Value{Name: pre + "rejected", Value: snap.Rejected},
-					admin.Value{Name: pre + "bytes_in", Value: snap.BytesIn},
-					admin.Value{Name: pre + "bytes_out", Value: snap.BytesOut})
-				reasons := make([]string, 0, len(snap.Errors))
-				for k := range snap.Errors {
-					reasons = append(reasons, k)
-				}
-				sort.Strings(reasons)
-				for _, k := range reasons {
-					si.Counters = append(si.Counters, admin.Value{Name: pre + "errors_" + k, Value: snap.Errors[k]})
-				}
+			live = r.stats
+		}
+		snaps := ss.counters.total(n, live)
+		for i, snap := range snaps {
+			si.Active += int(snap.Active)
+			pre := ""
+			if len(snaps) > 1 {
+				pre = []string{"tcp_", "udp_"}[min(i, 1)]
+			}
+			si.Counters = append(si.Counters,
+				admin.Value{Name: pre + "connections", Value: snap.Connections},
+				admin.Value{Name: pre + "rejected", Value: snap.Rejected},
+				admin.Value{Name: pre + "bytes_in", Value: snap.BytesIn},
+				admin.Value{Name: pre + "bytes_out", Value: snap.BytesOut})
+			reasons := make([]string, 0, len(snap.Errors))
+			for k := range snap.Errors {
+				reasons = append(reasons, k)
+			}
+			sort.Strings(reasons)
+			for _, k := range reasons {
+				si.Counters = append(si.Counters, admin.Value{Name: pre + "errors_" + k, Value: snap.Errors[k]})
 			}
 		}
 		out = append(out, si)

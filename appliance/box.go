@@ -36,6 +36,8 @@ type box struct {
 	user     string
 	trace    *traceSampler
 	handler  http.Handler // the admin page, also served on tcpbox's address when configured
+	// svcCounters keeps the services' counters across their re-creation.
+	svcCounters *serviceCounters
 
 	mu        sync.Mutex // serializes Apply and instance changes
 	cur       atomic.Pointer[instance]
@@ -188,7 +190,7 @@ func (b *box) startInstance(e *config.Config) (_ *instance, err error) {
 		link.Close()
 		return nil, err
 	}
-	in.svcs = newServices(b.ctx, b.log, in.st, filepath.Join(b.cfg.StateDir, "files"))
+	in.svcs = newServices(b.ctx, b.log, in.st, filepath.Join(b.cfg.StateDir, "files"), b.svcCounters)
 	if err := in.svcs.startAll(e); err != nil {
 		in.st.Close()
 		return nil, err

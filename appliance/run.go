@@ -142,7 +142,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	log.Info("config", "file", filepath.Join(cfg.StateDir, config.FileName), "tcp_knobs_without_effect_yet", strings.Join(noEffectYet, ","))
 	b := &box{cfg: cfg, log: log, store: store, started: time.Now(), ctx: ctx,
-		captures: admin.NewCapturer(admin.CapturerOptions{})}
+		captures: admin.NewCapturer(admin.CapturerOptions{}), svcCounters: newServiceCounters()}
 	eff := cfg.overlay(store.Get())
 	if err := b.checkEffective(&eff); err != nil {
 		return err

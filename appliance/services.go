@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/tcpbox/tcpbox/appliance/iperftcp"
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/services/chargen"
 	"github.com/tcpbox/tcpbox/services/discard"
@@ -44,6 +45,14 @@ type services struct {
 	mu  sync.Mutex
 	run map[string]*running
 	cfg config.Config // what the running services were started with
+	// files is the one store of filesDir that both file services use
+	// (each through a view with its own quota), so they share its
+	// account of bytes held; opened by the first file service started,
+	// closed by stopAll.
+	files *store.Store
+	// counters keeps what stopped runs of each service counted; the box
+	// owns it, so it outlives this instance too.
+	counters *serviceCounters
 }
 
 // running is one started service.
@@ -52,15 +61,15 @@ type running struct {
 	proto   string // tcp, udp, tcp+udp
 	port    int
 	profile string
-	swap    *swapListener // TCP services but iperf3
+	swap    *swapListener // TCP services
 	closers []func()      // listeners and sockets to close at stop
 	cancel  context.CancelFunc
 	done    chan struct{}
 	stats   []*svc.Stats // counters (one per protocol)
 }
 
-func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDir string) *services {
-	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}}
+func newServices(ctx context.Context, log *slog.Logger, st *stack.Stack, filesDir string, counters *serviceCounters) *services {
+	return &services{ctx: ctx, log: log, st: st, filesDir: filesDir, run: map[string]*running{}, counters: counters}
 }
 
 // portErr turns a listen error into the field error the admin page shows
@@ -82,6 +91,10 @@ func (ss *services) listenTCP(c *config.Config, name string, s *config.Service) 
 	opts, err := tcpOptions(ss.st.TCPConfig(), c, s.Profile, name, linkMTU(c, ss.st))
 	if err != nil {
 		return nil, &config.FieldError{Path: "services." + name + ".profile", Msg: err.Error()}
+	}
+	if name == "iperf3" {
+		p, _ := profileOf(c, s.Profile) // tcpOptions checked it
+		opts = append(opts, iperfWindowScale(&p)...)
 	}
 	ln, err := ss.st.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(s.Port)), opts...)
 	if err != nil {
@@ -193,7 +206,7 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		if name == "framed_file" {
 			quota = c.Services.FramedFile.Quota
 		}
-		st, err := store.Open(ss.filesDir, quota)
+		st, err := ss.fileStore(quota)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -212,21 +225,17 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		}
 	case "iperf3":
 		r.proto = "tcp+udp"
-		// iperf3 re-creates its own listener for -w and -M (Listen), so
-		// it gets a plain stack listener rather than a swapListener.
-		ln, err := ss.listenTCP(c, name, s)
+		ln, err := tcpLn()
 		if err != nil {
 			return err
 		}
-		r.closers = append(r.closers, func() { ln.Close() })
 		pc, err := udpPC()
 		if err != nil {
 			return err
 		}
 		srv := &iperf3.Server{
 			Limits: lim, MaxDuration: c.Services.Iperf3.MaxDuration.D(), MaxBitrate: uint64(c.Services.Iperf3.MaxBitrate),
-			TCPStats: iperfStats, Tune: iperfTune,
-			Listen: ss.iperfListen(c, name, s),
+			TCPStats: iperftcp.Stats, Tune: iperftcp.Tune,
 		}
 		r.stats = append(r.stats, &srv.Stats)
 		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln, pc) })
@@ -251,7 +260,8 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 	return nil
 }
 
-// stop ends one service and waits for its connections to end.
+// stop ends one service and waits for its connections to end; its
+// counters go to ss.counters.
 func (ss *services) stop(name string) {
 	r := ss.run[name]
 	if r == nil {
@@ -263,6 +273,7 @@ func (ss *services) stop(name string) {
 		f()
 	}
 	<-r.done
+	ss.counters.keep(name, r.stats)
 	ss.log.Info("service stopped", "service", strings.ReplaceAll(name, "_", "-"))
 }
 
@@ -274,9 +285,7 @@ func (ss *services) startAll(c *config.Config) error {
 	ss.cfg = config.Clone(c)
 	for _, name := range serviceNames {
 		if err := ss.start(c, name); err != nil {
-			for _, n := range serviceNames {
-				ss.stop(n)
-			}
+			ss.stopAllLocked()
 			return err
 		}
 	}
@@ -287,9 +296,30 @@ func (ss *services) startAll(c *config.Config) error {
 func (ss *services) stopAll() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	ss.stopAllLocked()
+}
+
+func (ss *services) stopAllLocked() {
 	for _, n := range slices.Backward(serviceNames) {
 		ss.stop(n)
 	}
+	if ss.files != nil {
+		ss.files.Close()
+		ss.files = nil
+	}
+}
+
+// fileStore returns the files directory's store with the given quota, a
+// view of the one store both file services share (see services.files).
+func (ss *services) fileStore(quota int64) (*store.Store, error) {
+	if ss.files == nil {
+		st, err := store.Open(ss.filesDir, 0)
+		if err != nil {
+			return nil, err
+		}
+		ss.files = st
+	}
+	return ss.files.WithQuota(quota), nil
 }
 
 // apply makes next the running configuration of the services: those whose
@@ -339,14 +369,6 @@ func (ss *services) apply(prev, next *config.Config) error {
 			return err
 		}
 		swapped = append(swapped, n)
-	}
-	// iperf3's Listen hook reads the config it was made with: re-create
-	// it when its profile changed (tests running then end).
-	if r := ss.run["iperf3"]; r != nil && !slices.Contains(restart, "iperf3") && profileChanged(changes, r.profile) {
-		ss.stop("iperf3")
-		if err := ss.start(next, "iperf3"); err != nil {
-			ss.log.Error("iperf3 restart", "err", err)
-		}
 	}
 	ss.cfg = config.Clone(next)
 	return nil

@@ -4,23 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tcpbox/tcpbox/stack"
-	"net"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/appliance/iperftcp"
 	"github.com/tcpbox/tcpbox/services/iperf3"
+	"github.com/tcpbox/tcpbox/stack"
 )
 
 // iperfResult is the part of `iperf3 -J` output the tests read.
 type iperfResult struct {
 	Error string `json:"error"`
-	End   struct {
+	Start struct {
+		Connected []struct {
+			LocalPort int `json:"local_port"` // the client's port of a data stream
+		} `json:"connected"`
+	} `json:"start"`
+	End struct {
 		SumSent     iperfSum `json:"sum_sent"`
 		SumReceived iperfSum `json:"sum_received"`
 		Sum         iperfSum `json:"sum"` // UDP
@@ -92,20 +98,14 @@ func checkServerSender(t *testing.T, r *iperfResult, streams int) string {
 func TestIperf3(t *testing.T) {
 	b := newBed(t, bedOptions{snapLen: 96, maxFrames: iperfFrames}, "iperf3")
 	rec := &connRecord{}
-	ln := newKeepConns(b.listen(t, iperf3.Port), rec)
+	// The window scale lets a -w up to iperf3.MaxWindow be advertised;
+	// every option is set per data connection (iperftcp.Tune).
+	ln := newKeepConns(b.listen(t, iperf3.Port, stack.WithWindowShift(iperftcp.WindowShift())), rec)
 	pc, err := b.st.ListenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), iperf3.Port))
 	if err != nil {
 		t.Fatal(err)
 	}
-	relisten := tcpboxListen(b.st, iperf3.Port)
-	srv := &iperf3.Server{TCPStats: tcpboxStats, Tune: tcpboxTune, Listen: func(o iperf3.SockOpts) (net.Listener, error) {
-		l, err := relisten(o)
-		if err != nil {
-			return nil, err
-		}
-		// A new wrapper for each: the server tells listeners apart.
-		return newKeepConns(l.(*stack.TCPListener), rec), nil
-	}}
+	srv := &iperf3.Server{TCPStats: iperftcp.Stats, Tune: iperftcp.Tune}
 	serve(t, func(ctx context.Context) error { return srv.Serve(ctx, ln, pc) })
 
 	type run struct {
@@ -144,8 +144,9 @@ func TestIperf3(t *testing.T) {
 			if tc.name == "udp100M" {
 				line += fmt.Sprintf(", %d datagrams, %.2f%% lost, jitter %.3f ms", r.End.Sum.Packets, r.End.Sum.LostPercent, r.End.Sum.JitterMS)
 			}
-			if tc.args != nil && tc.args[0] == "-C" && r.End.ReceiverCongestion != tc.args[1] {
-				t.Errorf("server reports congestion %q, want %q", r.End.ReceiverCongestion, tc.args[1])
+			// With -R the server sends: its algorithm is the sender's.
+			if tc.args != nil && tc.args[0] == "-C" && r.End.SenderCongestion != iperftcp.CC(tc.args[1]) {
+				t.Errorf("server reports congestion %q, want %q", r.End.SenderCongestion, iperftcp.CC(tc.args[1]))
 			}
 			if r.ServerOutputText == "" {
 				t.Fatalf("no server_output_text with --get-server-output")
@@ -163,28 +164,8 @@ func TestIperf3(t *testing.T) {
 
 	t.Run("two-clients", func(t *testing.T) {
 		b.capture(t, 96, iperfFrames)
-		var wg sync.WaitGroup
-		res := make([]*iperfResult, 2)
-		errs := make([]string, 2)
-		for i, args := range [][]string{nil, {"-R"}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				all := append([]string{"-c", b.dut.String(), "-t", "2", "-J"}, args...)
-				stdout, stderr, err := b.peerRun(90*time.Second, nil, "iperf3", all...)
-				var r iperfResult
-				if jerr := json.Unmarshal([]byte(stdout), &r); jerr != nil || err != nil || r.Error != "" {
-					errs[i] = fmt.Sprintf("iperf3 %v: %v %v %q %s", all, err, jerr, r.Error, stderr)
-					return
-				}
-				res[i] = &r
-			}()
-		}
-		wg.Wait()
+		res := runIperfs(t, b, nil, []string{"-R"})
 		for i := range res {
-			if errs[i] != "" {
-				t.Fatal(errs[i])
-			}
 			if res[i].End.SumReceived.Bytes <= 0 {
 				t.Fatalf("client %d received nothing", i)
 			}
@@ -195,6 +176,104 @@ func TestIperf3(t *testing.T) {
 		}
 		b.bulkVerdict(t, rec)
 	})
+
+	// Two tests at once with different -C and -M: each test's data
+	// connections carry its own, as the server-side TCBs show (options
+	// are set per connection, never by re-creating the listener).
+	t.Run("two-clients-own-options", func(t *testing.T) {
+		b.capture(t, 96, iperfFrames)
+		rec.take()
+		args := [][]string{{"-R", "-P", "2", "-C", "reno", "-M", "1000"}, {"-R", "-P", "2", "-C", "cubic"}}
+		res := runIperfs(t, b, args...)
+		conns := rec.take()
+		for i, r := range res {
+			var ports []int
+			for _, c := range r.Start.Connected {
+				ports = append(ports, c.LocalPort)
+			}
+			wantCC := iperftcp.CC(args[i][4])
+			n := 0
+			for _, c := range conns {
+				if !slices.Contains(ports, int(c.RemoteAddrPort().Port())) {
+					continue
+				}
+				n++
+				in := c.TCPInfo()
+				if in.Congestion != wantCC {
+					t.Errorf("client %d %v: server stream from port %d uses %q, want %q", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, wantCC)
+				}
+				if mssSet := len(args[i]) > 5; mssSet != (in.SndMSS <= 1000) {
+					t.Errorf("client %d %v: server stream from port %d sends %d-byte segments", i, args[i], c.RemoteAddrPort().Port(), in.SndMSS)
+				}
+				t.Logf("client %d %v: server stream from port %d: %s, snd_mss %d", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, in.SndMSS)
+			}
+			if n != 2 {
+				t.Errorf("client %d: found %d of its 2 data streams among the server's connections (ports %v)", i, n, ports)
+			}
+		}
+		b.bulkVerdict(t, rec)
+	})
+
+	// Two UDP tests at once from the kernel's one address, at rates 20
+	// times apart: the packets tcpbox counts for each test are at most
+	// what its own client sent (-k), never the other's streams.
+	t.Run("two-udp-clients", func(t *testing.T) {
+		b.capture(t, 96, iperfFrames)
+		counts := []int{250, 5000} // about a second each at 1M and 20M per stream, 2 streams
+		res := runIperfs(t, b,
+			[]string{"-u", "-b", "1M", "-l", "1000", "-k", "250", "-P", "2", "--get-server-output"},
+			[]string{"-u", "-b", "20M", "-l", "1000", "-k", "5000", "-P", "2", "--get-server-output"})
+		for i, r := range res {
+			ms := udpServerPackets.FindAllStringSubmatch(r.ServerOutputText, -1)
+			total := 0
+			for _, m := range ms {
+				n, _ := strconv.Atoi(m[1])
+				total += n
+			}
+			if len(ms) != 2 || total <= 0 || total > counts[i] {
+				t.Errorf("client %d sent %d datagrams on 2 streams; tcpbox counted %d on %d streams for its test:\n%s", i, counts[i], total, len(ms), r.ServerOutputText)
+			}
+			t.Logf("client %d sent %d datagrams, tcpbox counted %d for its test", i, counts[i], total)
+		}
+	})
+}
+
+// udpServerPackets is the datagram count of each receiving UDP stream in
+// the server's --get-server-output text ("lost/packets lost").
+var udpServerPackets = regexp.MustCompile(`\d+/(\d+) lost`)
+
+// runIperfs runs one iperf3 client per argument list at the same time
+// and returns their results; it fails the test unless all completed.
+func runIperfs(t *testing.T, b *bed, args ...[]string) []*iperfResult {
+	t.Helper()
+	var wg sync.WaitGroup
+	res := make([]*iperfResult, len(args))
+	errs := make([]string, len(args))
+	for i, a := range args {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			all := []string{"-c", b.dut.String(), "-J"}
+			if !slices.Contains(a, "-k") {
+				all = append(all, "-t", "2")
+			}
+			all = append(all, a...)
+			stdout, stderr, err := b.peerRun(90*time.Second, nil, "iperf3", all...)
+			var r iperfResult
+			if jerr := json.Unmarshal([]byte(stdout), &r); jerr != nil || err != nil || r.Error != "" {
+				errs[i] = fmt.Sprintf("iperf3 %v: %v %v %q %s", all, err, jerr, r.Error, stderr)
+				return
+			}
+			res[i] = &r
+		}()
+	}
+	wg.Wait()
+	for i := range res {
+		if errs[i] != "" {
+			t.Fatal(errs[i])
+		}
+	}
+	return res
 }
 
 // iperfFrames is how many frames of each iperf3 run tshark judges: the

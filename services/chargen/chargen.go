@@ -60,10 +60,7 @@ type Server struct {
 // Serve streams the pattern on every connection from ln until ctx is
 // cancelled or ln is closed, and returns once every connection has ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	lim := s.Limits
-	if lim == (svc.Limits{}) {
-		lim = svc.DefaultLimits
-	}
+	lim := s.Limits.OrDefault()
 	return svc.Serve(ctx, ln, lim, &s.Stats, s.handle)
 }
 

@@ -2,11 +2,10 @@ package chargen
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"net"
 	"testing"
-	"time"
+
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // RFC 864's example: the first line is " !\"#$%&..." 72 characters, the
@@ -24,21 +23,9 @@ func TestPatternLines(t *testing.T) {
 }
 
 func TestTCPStream(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s Server
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	addr, _ := svctest.TCP(t, s.Serve)
+	c := svctest.Dial(t, "tcp", addr)
 	c.Write([]byte("ignored input"))
 	got := make([]byte, 200000)
 	if _, err := io.ReadFull(c, got); err != nil {
@@ -50,21 +37,9 @@ func TestTCPStream(t *testing.T) {
 }
 
 func TestUDP(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s UDPServer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, pc) }()
-	defer func() { cancel(); <-done }()
-	c, err := net.Dial("udp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	addr, _ := svctest.UDP(t, s.Serve)
+	c := svctest.Dial(t, "udp", addr)
 	for i := 0; i < 20; i++ {
 		c.Write([]byte{byte(i)})
 		buf := make([]byte, 2000)

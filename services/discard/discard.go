@@ -24,10 +24,7 @@ type Server struct {
 // Serve discards on every connection from ln until ctx is cancelled or ln
 // is closed, and returns once every connection has ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	lim := s.Limits
-	if lim == (svc.Limits{}) {
-		lim = svc.DefaultLimits
-	}
+	lim := s.Limits.OrDefault()
 	return svc.Serve(ctx, ln, lim, &s.Stats, func(ctx context.Context, c *svc.Conn) {
 		// RFC 863 §2: "Any data received is thrown away. No response is
 		// sent." Read until the client closes.

@@ -1,26 +1,16 @@
 package discard
 
 import (
-	"context"
 	"net"
 	"testing"
-	"time"
+
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 func TestDiscardCountsAndSendsNothing(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s Server
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	addr, stop := svctest.TCP(t, s.Serve)
+	c := svctest.Dial(t, "tcp", addr)
 	c.Write(make([]byte, 300000))
 	c.(*net.TCPConn).CloseWrite()
 	n, _ := c.Read(make([]byte, 10))
@@ -28,8 +18,7 @@ func TestDiscardCountsAndSendsNothing(t *testing.T) {
 		t.Fatalf("discard sent %d bytes", n)
 	}
 	c.Close()
-	cancel()
-	<-done
+	stop()
 	if got := s.Stats.Snapshot().BytesIn; got != 300000 {
 		t.Fatalf("BytesIn = %d, want 300000", got)
 	}

@@ -2,33 +2,20 @@ package echo
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 	"github.com/tcpbox/tcpbox/services/svc"
 )
 
 func TestTCPEchoHalfClose(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s Server
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	addr, _ := svctest.TCP(t, s.Serve)
+	c := svctest.Dial(t, "tcp", addr)
 	want := make([]byte, 1<<20)
 	rand.Read(want)
 	go func() {
@@ -50,21 +37,9 @@ func TestTCPEchoHalfClose(t *testing.T) {
 }
 
 func TestUDPEcho(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s UDPServer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, pc) }()
-	defer func() { cancel(); <-done }()
-	c, err := net.Dial("udp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	addr, _ := svctest.UDP(t, s.Serve)
+	c := svctest.Dial(t, "udp", addr)
 	for _, msg := range []string{"hello", "", "\x00\xff garbage"} {
 		c.Write([]byte(msg))
 		buf := make([]byte, 100)
@@ -76,24 +51,12 @@ func TestUDPEcho(t *testing.T) {
 }
 
 func TestUDPEchoRateLimit(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &UDPServer{Limit: svc.Bucket{Rate: 0.001, Burst: 2}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, pc) }()
-	defer func() { cancel(); <-done }()
-	c, err := net.Dial("udp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	addr, _ := svctest.UDP(t, s.Serve)
+	c := svctest.Dial(t, "udp", addr)
 	for i := 0; i < 5; i++ {
 		c.Write([]byte{byte(i)})
 	}
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 10)
 	for i := 0; i < 2; i++ {
 		if _, err := c.Read(buf); err != nil {

@@ -15,11 +15,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 	"github.com/tcpbox/tcpbox/services/store"
 )
 
@@ -32,48 +31,15 @@ type fixture struct {
 
 func start(t *testing.T, quota int64) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(dir, quota)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, dir := svctest.Store(t, quota)
 	s := &Server{Store: st}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("Serve did not return")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &fixture{s: s, dir: dir, base: "http://" + ln.Addr().String(), stop: stop}
+	addr, stop := svctest.TCP(t, s.Serve)
+	return &fixture{s: s, dir: dir, base: "http://" + addr, stop: stop}
 }
 
 // needCurl skips without curl, except under CI (CI=true), where a missing
 // tool fails the test.
-func needCurl(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		if testbed.CI() {
-			t.Fatal("curl not installed (CI=true: a missing tool is a failure)")
-		}
-		t.Skip("curl not installed")
-	}
-}
+func needCurl(t *testing.T) { svctest.NeedTool(t, "curl") }
 
 // curl runs curl with a timeout and returns stdout; -w appends the status.
 func curl(t *testing.T, args ...string) (body string, status int) {

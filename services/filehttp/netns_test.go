@@ -3,14 +3,13 @@ package filehttp
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
-	"github.com/tcpbox/tcpbox/services/store"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // curl in one namespace against the server in another, over a veth:
@@ -18,20 +17,10 @@ import (
 func TestCurlAcrossVeth(t *testing.T) {
 	testbed.Require(t, "curl")
 	srv, cli := testbed.NewKernelPair(t, "h")
-	st, err := store.Open(t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var ln net.Listener
-	if err := srv.Do(func() (err error) { ln, err = net.Listen("tcp4", "198.18.0.2:80"); return }); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := svctest.Store(t, 0)
 	s := &Server{Store: st}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	ln := svctest.ListenIn(t, srv, "198.18.0.2:80")
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln) })
 
 	src, sum := randomFile(t, 64<<20)
 	out, errs, err := cli.Output(60*time.Second, "curl", "-sS", "-T", src, "http://198.18.0.2/files/v.bin")

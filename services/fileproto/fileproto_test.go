@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/frame"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 	"github.com/tcpbox/tcpbox/services/store"
 	"github.com/tcpbox/tcpbox/services/svc"
 )
@@ -30,22 +31,10 @@ type fixture struct {
 
 func start(t *testing.T, quota int64) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(dir, quota)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, dir := svctest.Store(t, quota)
 	s := &Server{Store: st}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &fixture{s: s, dir: dir, addr: ln.Addr().String()}
+	addr, _ := svctest.TCP(t, s.Serve)
+	return &fixture{s: s, dir: dir, addr: addr}
 }
 
 func randomFile(t *testing.T, size int) (string, []byte) {

@@ -3,34 +3,23 @@ package fileproto
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
-	"github.com/tcpbox/tcpbox/services/store"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // put and get across a veth between two network namespaces.
 func TestPutGetAcrossVeth(t *testing.T) {
 	testbed.Require(t)
 	srv, cli := testbed.NewKernelPair(t, "f")
-	st, err := store.Open(t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var ln net.Listener
-	if err := srv.Do(func() (err error) { ln, err = net.Listen("tcp4", "198.18.0.2:50001"); return }); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := svctest.Store(t, 0)
 	s := &Server{Store: st}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	ln := svctest.ListenIn(t, srv, "198.18.0.2:50001")
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln) })
 
 	src, data := randomFile(t, 64<<20)
 	dst := filepath.Join(t.TempDir(), "back.bin")

@@ -66,10 +66,7 @@ func (s *Server) init() {
 // or ln is closed, and returns once every connection has ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.init()
-	lim := s.Limits
-	if lim == (svc.Limits{}) {
-		lim = svc.DefaultLimits
-	}
+	lim := s.Limits.OrDefault()
 	return svc.Serve(ctx, ln, lim, &s.Stats, s.handle)
 }
 

@@ -2,7 +2,6 @@ package framed
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -12,30 +11,16 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/frame"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 func start(t *testing.T, s *Server) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	addr, _ := svctest.TCP(t, s.Serve)
+	return addr
 }
 
-func dial(t *testing.T, addr string) net.Conn {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func dial(t *testing.T, addr string) net.Conn { return svctest.Dial(t, "tcp", addr) }
 
 func TestEchoSizes(t *testing.T) {
 	s := &Server{MaxFrame: 4 << 20}

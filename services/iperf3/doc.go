@@ -13,13 +13,14 @@
 // implementations are in kernel.go; tcpbox's appliance plugs in its own.
 //
 // Wiring: Serve(ctx, ln, pc) takes the TCP listener of port 5201 (control
-// and data connections share it; a data connection is recognised by its
-// cookie) and a UDP socket on the same port (all UDP streams of all tests
-// share it, told apart by source address). With a Listen hook, a test
-// asking for -M or -w has the listener reopened with them while its
-// streams connect, as iperf3 does; connections arriving in that moment on
-// behalf of other tests get those options too. Without it, options are
-// applied per connection through Tune only.
+// and data connections share it; a data connection is recognised by the
+// 37-byte cookie it sends first, which names its test) and a UDP socket on
+// the same port (all UDP streams of all tests share it, told apart by
+// source address and port; see udpMux for how a new stream finds its
+// test). The listener is never re-created: each test's -w, -M, -N and -C
+// are applied to its own data connections after accept, through Tune, so
+// tests running at once each get their own options. A -w above MaxWindow
+// is clamped to it.
 //
 // It is not an iperf3 client, and it does not implement SCTP, MPTCP,
 // zerocopy, authentication (authtoken is refused) or UDP GSO/GRO (the

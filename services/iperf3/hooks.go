@@ -27,19 +27,16 @@ type SockOpts struct {
 	Congestion string // congestion-control algorithm (-C)
 }
 
-// listenerOpts reports whether o has options that must be on the listening
-// socket to take effect from the handshake (MSS in the SYN-ACK, window
-// scale chosen from the buffer size, and the congestion algorithm: tcpbox's
-// stack picks it when the connection is made and cannot swap it after, so
-// -C reaches its connections only through the listener; Linux's accepted
-// sockets inherit the listener's TCP_CONGESTION too).
-func (o SockOpts) listenerOpts() bool { return o.Window != 0 || o.MSS != 0 || o.Congestion != "" }
+// MaxWindow is the largest -w the server applies; a larger one is clamped
+// to it, as Linux clamps SO_RCVBUF to net.core.rmem_max, so a client
+// cannot make the server hold more per stream. The stack carrying the
+// server must offer a window scale (RFC 7323 §2.3) that can advertise it.
+const MaxWindow = 8 << 20
 
-// TuneFunc applies o to an accepted TCP data connection. An error fails the
-// test with iperf3's IESETCONGESTION when o.Congestion is set, else it is
-// counted and ignored.
+// TuneFunc applies o to an accepted TCP data connection, before any test
+// data moves on it: the buffers (-w), the send MSS (-M, as TCP_MAXSEG on
+// a connected socket), no-delay (-N) and the congestion algorithm (-C).
+// Every option is per connection, so tests running at once each get their
+// own. An error fails the test with iperf3's IESETCONGESTION when
+// o.Congestion is set, else it is counted and ignored.
 type TuneFunc func(c net.Conn, o SockOpts) error
-
-// ListenFunc opens a TCP listener on the server's port with o applied to
-// it (and so inherited by the connections it accepts).
-type ListenFunc func(o SockOpts) (net.Listener, error)

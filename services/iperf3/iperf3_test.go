@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // startServer runs a Server with the kernel hooks on a loopback port, TCP
@@ -34,19 +34,8 @@ func startServer(t *testing.T, s *Server) int {
 	if s.TCPStats == nil {
 		s.TCPStats = KernelStats
 		s.Tune = KernelTune
-		s.Listen = KernelListen(ln.Addr().String())
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, pc) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("Serve did not return")
-		}
-	})
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln, pc) })
 	return port
 }
 
@@ -85,7 +74,7 @@ func runClient(t *testing.T, port int, args ...string) *clientJSON {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	all := []string{"-c", "127.0.0.1", "-p", strconv.Itoa(port), "-J"}
-	if !slices.Contains(args, "-n") { // one end condition only
+	if !slices.Contains(args, "-n") && !slices.Contains(args, "-k") { // one end condition only
 		all = append(all, "-t", "2")
 	}
 	all = append(all, args...)
@@ -102,14 +91,7 @@ func runClient(t *testing.T, port int, args ...string) *clientJSON {
 
 // needIperf3 skips without Debian's iperf3, except under CI (CI=true),
 // where a missing tool fails the test.
-func needIperf3(t *testing.T) {
-	if _, err := exec.LookPath("iperf3"); err != nil {
-		if testbed.CI() {
-			t.Fatal("iperf3 not installed (CI=true: a missing tool is a failure)")
-		}
-		t.Skip("iperf3 not installed")
-	}
-}
+func needIperf3(t *testing.T) { svctest.NeedTool(t, "iperf3") }
 
 func TestIperf3Client(t *testing.T) {
 	needIperf3(t)

@@ -1,7 +1,6 @@
 package iperf3
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -77,6 +76,9 @@ func setOpts(fd int, o SockOpts) error {
 }
 
 // KernelTune applies o to an accepted kernel TCP socket with setsockopt.
+// Linux takes TCP_MAXSEG on a connected socket without lowering its MSS
+// (mss_clamp is fixed at the handshake), so -M shows on the kernel only
+// through the client's own SYN; tcpbox's stack clamps it (SetMaxSeg).
 func KernelTune(c net.Conn, o SockOpts) error {
 	rc, err := rawConn(c)
 	if err != nil {
@@ -87,19 +89,4 @@ func KernelTune(c net.Conn, o SockOpts) error {
 		return err
 	}
 	return serr
-}
-
-// KernelListen returns a ListenFunc that opens a kernel TCP listener on
-// addr with o set before listen(2), so the accepted sockets inherit it.
-func KernelListen(addr string) ListenFunc {
-	return func(o SockOpts) (net.Listener, error) {
-		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			if err := rc.Control(func(fd uintptr) { serr = setOpts(int(fd), o) }); err != nil {
-				return err
-			}
-			return serr
-		}}
-		return lc.Listen(context.Background(), "tcp", addr)
-	}
 }

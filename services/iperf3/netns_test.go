@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // The server in one network namespace, Debian's iperf3 client in another,
@@ -30,16 +31,8 @@ func TestIperf3AcrossVeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc.(*net.UDPConn).SetReadBuffer(4 << 20)
-	// Listen must also open its sockets inside the namespace.
-	relisten := KernelListen("198.18.0.2:5201")
-	s := &Server{TCPStats: KernelStats, Tune: KernelTune, Listen: func(o SockOpts) (l net.Listener, err error) {
-		err = srv.Do(func() (e error) { l, e = relisten(o); return })
-		return
-	}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, pc) }()
-	defer func() { cancel(); <-done }()
+	s := &Server{TCPStats: KernelStats, Tune: KernelTune}
+	svctest.Run(t, func(ctx context.Context) error { return s.Serve(ctx, ln, pc) })
 
 	for _, args := range [][]string{{}, {"-R"}, {"--bidir"}, {"-u", "-b", "100M"}, {"-M", "1000", "-R"}} {
 		stdout, stderr, err := cli.Output(60*time.Second, "iperf3", append([]string{"-c", "198.18.0.2", "-t", "2", "-J"}, args...)...)

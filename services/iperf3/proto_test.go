@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/frame"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 // The parameter JSON of Debian's iperf3 3.12 for `-c ... -t 2 -R -P 2 -J`.
@@ -152,12 +153,7 @@ func TestGarbageClientAndGoodClient(t *testing.T) {
 	needIperf3(t)
 	s := &Server{}
 	port := startServer(t, s)
-	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c := svctest.Dial(t, "tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
 	c.Write(bytes.Repeat([]byte{'z'}, CookieLen))
 	var st [1]byte
 	if _, err := io.ReadFull(c, st[:]); err != nil || st[0] != ParamExchange {
@@ -182,12 +178,7 @@ func TestGarbageClientAndGoodClient(t *testing.T) {
 func TestControlFlood(t *testing.T) {
 	s := &Server{}
 	port := startServer(t, s)
-	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c := svctest.Dial(t, "tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
 	c.Write(bytes.Repeat([]byte{'f'}, CookieLen))
 	var st [1]byte
 	io.ReadFull(c, st[:])

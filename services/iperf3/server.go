@@ -2,7 +2,6 @@ package iperf3
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -46,9 +45,8 @@ type Server struct {
 	MaxBitrate   uint64        // bits/s per test: the server sends at most this, and ends a test whose client sends more (10% grace); 0 is unlimited
 	SetupTimeout time.Duration // for the cookie, the parameters and the data streams; 0 means DefaultSetupTimeout
 
-	TCPStats StatsFunc  // server-side TCP figures; nil: none reported
-	Tune     TuneFunc   // per-connection options; nil: options are ignored
-	Listen   ListenFunc // reopens the listener with options (MSS, window); nil: Tune only
+	TCPStats StatsFunc // server-side TCP figures; nil: none reported
+	Tune     TuneFunc  // per-connection options (-w, -M, -N, -C); nil: options are ignored
 
 	Stats svc.Stats
 	// Tests counts tests run to the end of the results exchange.
@@ -56,9 +54,6 @@ type Server struct {
 
 	mu      sync.Mutex
 	pending map[string]*session // by cookie, while streams are being set up
-	ln      net.Listener        // current listener (replaced by Listen)
-	stopped bool                // Serve is ending: no more listeners
-	optMu   sync.Mutex          // one test with listener options in setup at a time
 	udp     *udpMux
 }
 
@@ -91,8 +86,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, pc net.PacketConn) 
 	defer cancel()
 	s.mu.Lock()
 	s.pending = make(map[string]*session)
-	s.ln = ln
-	s.stopped = false
 	s.mu.Unlock()
 
 	var wg sync.WaitGroup
@@ -103,127 +96,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, pc net.PacketConn) 
 		wg.Add(1)
 		go func() { defer wg.Done(); s.udp.run(ctx) }()
 	}
-
-	// Accept from whichever listener is current; a swap (see relisten)
-	// closes the old one, and the loop moves to the new.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
-		s.mu.Lock()
-		s.stopped = true
-		s.ln.Close()
-		s.mu.Unlock()
-	}()
-	acc := make(chan net.Conn)
-	accErr := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var seq uint64
-		// The acceptor ends when the current listener fails without a
-		// replacement, which a cancel guarantees.
-		for {
-			s.mu.Lock()
-			cur := s.ln
-			s.mu.Unlock()
-			c, err := cur.Accept()
-			if err != nil {
-				s.mu.Lock()
-				swapped := s.ln != cur
-				s.mu.Unlock()
-				if swapped && ctx.Err() == nil {
-					continue
-				}
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
-					continue
-				}
-				accErr <- err
-				return
-			}
-			seq++
-			c = &seqConn{Conn: c, seq: seq}
-			select {
-			case acc <- c:
-			case <-ctx.Done():
-				c.Close()
-			}
-		}
-	}()
-
-	// Admission and connection goroutines, tracked so Serve can wait.
 	// The server keeps its own clocks (SetupTimeout, MaxDuration): an idle
 	// timeout would end a control connection that is quiet for the
 	// length of a test.
 	lim := s.limits()
 	lim.IdleTimeout = 0
-	err := svc.Serve(ctx, &chanListener{acc: acc, errc: accErr, addr: ln.Addr(), done: ctx.Done()}, lim, &s.Stats, func(cctx context.Context, c *svc.Conn) {
-		s.handle(cctx, c)
-	})
-	cancel()
-	return err
+	return svc.Serve(ctx, &seqListener{Listener: ln}, lim, &s.Stats, s.handle)
 }
 
-// chanListener adapts the swapping accept loop to svc.Serve.
-type chanListener struct {
-	acc    chan net.Conn
-	errc   chan error
-	addr   net.Addr
-	done   <-chan struct{}
-	once   sync.Once
-	closed chan struct{}
+// seqListener numbers connections in accept order (svc.Serve accepts from
+// one goroutine).
+type seqListener struct {
+	net.Listener
+	seq uint64
 }
 
-func (l *chanListener) Accept() (net.Conn, error) {
-	l.once.Do(func() { l.closed = make(chan struct{}) })
-	select {
-	case c := <-l.acc:
-		return c, nil
-	case err := <-l.errc:
-		if errors.Is(err, net.ErrClosed) {
-			return nil, net.ErrClosed
-		}
-		return nil, err
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) Close() error {
-	l.once.Do(func() { l.closed = make(chan struct{}) })
-	select {
-	case <-l.closed:
-	default:
-		close(l.closed)
-	}
-	return nil
-}
-
-func (l *chanListener) Addr() net.Addr { return l.addr }
-
-// relisten replaces the listener with one carrying o (or the defaults for
-// a zero o). Connections in the old listener's queue are refused, as with
-// iperf3's own server when it recreates its listener.
-func (s *Server) relisten(o SockOpts) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return net.ErrClosed
-	}
-	old := s.ln
-	old.Close()
-	nl, err := s.Listen(o)
+func (l *seqListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
 	if err != nil {
-		// Fall back to a plain listener so the service stays up.
-		if nl, err = s.Listen(SockOpts{}); err != nil {
-			return err
-		}
+		return nil, err
 	}
-	s.ln = nl
-	return nil
+	l.seq++
+	return &seqConn{Conn: c, seq: l.seq}, nil
 }
 
 // handle reads the cookie of a new connection and either hands it to the

@@ -136,47 +136,32 @@ func (ss *session) run(ctx context.Context) {
 		return
 	}
 	ss.p = p
-	ss.opts = SockOpts{Window: p.Window, MSS: p.MSS, NoDelay: p.NoDelay, Congestion: p.Congestion}
+	ss.opts = SockOpts{Window: min(p.Window, MaxWindow), MSS: p.MSS, NoDelay: p.NoDelay, Congestion: p.Congestion}
 	total, toServer := p.Streams()
 	ss.tcpIn = make(chan *svc.Conn, total)
 	ss.udpIn = make(chan *stream, total)
 
-	swapped := false
 	if p.UDP {
 		if s.udp == nil {
 			s.Stats.Error(ReasonParams)
 			ss.serverError(ieProtocol)
 			return
 		}
-		s.udp.expect(ss, total)
+		// UDP streams say nothing of their test: until this one has
+		// its streams, no other test from its client IP is told to
+		// create streams (see udpMux).
+		if err := s.udp.expect(ctx, ss, total, setup); err != nil {
+			s.Stats.Error(ReasonSetup)
+			ss.serverError(ieStreamConnect)
+			return
+		}
+		raw.SetDeadline(time.Now().Add(setup)) // the wait took from it
 		defer s.udp.forget(ss)
 	} else {
-		if s.Listen != nil && ss.opts.listenerOpts() {
-			// iperf_tcp_listen: recreate the listener so MSS and window
-			// apply from the handshake. One such test at a time.
-			s.optMu.Lock()
-			if err := s.relisten(ss.opts); err == nil {
-				swapped = true
-			} else {
-				s.Stats.Error(ReasonTune)
-			}
-			if !swapped {
-				s.optMu.Unlock()
-			}
-		}
+		// TCP data connections name their test by its cookie.
 		s.register(ss)
 	}
-	restore := func() {
-		s.unregister(ss)
-		if swapped {
-			swapped = false
-			if err := s.relisten(SockOpts{}); err != nil {
-				s.Stats.Error(ReasonTune)
-			}
-			s.optMu.Unlock()
-		}
-	}
-	defer restore()
+	defer s.unregister(ss)
 
 	msgs := make(chan ctrlMsg, 8)
 	readerDone, quit := make(chan struct{}), make(chan struct{})
@@ -232,7 +217,7 @@ func (ss *session) run(ctx context.Context) {
 			return
 		}
 	}
-	restore()
+	s.unregister(ss)
 
 	// The test (iperf_server_api.c: TEST_START, then TEST_RUNNING).
 	for _, st := range ss.streams {

@@ -2,24 +2,16 @@ package latency
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/framed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 func benchServer(b *testing.B) string {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &framed.Server{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	b.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	addr, _ := svctest.TCP(b, (&framed.Server{}).Serve)
+	return addr
 }
 
 func reportHist(b *testing.B, h *Hist) {

@@ -2,7 +2,6 @@ package latency
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/services/framed"
+	"github.com/tcpbox/tcpbox/services/internal/svctest"
 )
 
 func TestHistQuantiles(t *testing.T) {
@@ -47,16 +47,8 @@ func TestHistQuantiles(t *testing.T) {
 }
 
 func echoServer(t *testing.T) string {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &framed.Server{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	addr, _ := svctest.TCP(t, (&framed.Server{}).Serve)
+	return addr
 }
 
 func check(t *testing.T, out []byte, n uint64) *Report {

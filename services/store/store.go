@@ -26,9 +26,17 @@ const (
 )
 
 // Store is a directory of files with a quota. Safe for concurrent use.
+// Stores made by WithQuota share the directory and its account of bytes
+// held with the one they came from; only the quota differs.
 type Store struct {
-	root  *os.Root
+	*account
 	quota int64
+}
+
+// account is what every view of one directory shares: the open root and
+// the bytes held in it, uploads in progress included.
+type account struct {
+	root *os.Root
 
 	mu   sync.Mutex
 	used int64 // bytes of files, partial files and reservations of uploads in progress
@@ -45,7 +53,7 @@ func Open(dir string, quota int64) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{root: root, quota: quota}
+	s := &Store{account: &account{root: root}, quota: quota}
 	var stale []string
 	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -72,7 +80,14 @@ func Open(dir string, quota int64) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the root directory.
+// WithQuota returns a view of the same directory with another quota: one
+// account of bytes held (files, partial files and reservations of uploads
+// in progress) for all views, so two services storing into one directory
+// cannot together exceed what either allows. A view's quota bounds the
+// directory's total when an upload goes through that view.
+func (s *Store) WithQuota(quota int64) *Store { return &Store{account: s.account, quota: quota} }
+
+// Close releases the root directory, for every view of it.
 func (s *Store) Close() error { return s.root.Close() }
 
 // Root returns the directory handle (for tests and listings).

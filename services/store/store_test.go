@@ -181,3 +181,47 @@ func TestOpenRemovesStaleTemp(t *testing.T) {
 		t.Fatalf("used %d", used)
 	}
 }
+
+// Views made by WithQuota share one account: what one holds, including an
+// upload in progress, counts against the other's quota, and each refuses
+// by its own quota.
+func TestWithQuotaSharesAccount(t *testing.T) {
+	a, dir := open(t, 1000)
+	b := a.WithQuota(1000)
+	small := a.WithQuota(500)
+	u, err := a.Create("f", 700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In progress: the reservation already counts for b.
+	if _, err := b.Create("g", 400); !errors.Is(err, ErrQuota) {
+		t.Fatalf("b beyond the shared quota while a uploads: %v", err)
+	}
+	u.Write(make([]byte, 700))
+	if _, _, err := u.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := b.Create("g", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Write(make([]byte, 400)); !errors.Is(err, ErrQuota) {
+		t.Fatalf("b writes beyond the shared quota: %v", err)
+	}
+	g.Abort()
+	if _, err := small.Create("h", 1); !errors.Is(err, ErrQuota) {
+		t.Fatalf("a 500-byte view over 700 bytes held: %v", err)
+	}
+	if used, q := b.Usage(); used != 700 || q != 1000 {
+		t.Fatalf("b.Usage = %d, %d", used, q)
+	}
+	if err := b.Remove("f"); err != nil {
+		t.Fatal(err)
+	}
+	if used, _ := a.Usage(); used != 0 {
+		t.Fatalf("a holds %d after b removed f", used)
+	}
+	if got := names(t, dir); len(got) != 0 {
+		t.Fatalf("dir holds %v", got)
+	}
+}

@@ -18,6 +18,15 @@ type Limits struct {
 // Default limits used when a service is given none.
 var DefaultLimits = Limits{MaxConns: 1024, MaxConnsPerAddr: 64, IdleTimeout: 5 * time.Minute}
 
+// OrDefault returns l, or DefaultLimits when l is the zero value (a
+// service given no limits).
+func (l Limits) OrDefault() Limits {
+	if l == (Limits{}) {
+		return DefaultLimits
+	}
+	return l
+}
+
 // Reasons a connection is refused by a limit, as counted in Stats.
 const (
 	ReasonMaxConns        = "limit_conns"

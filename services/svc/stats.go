@@ -79,3 +79,23 @@ func (s *Stats) Snapshot() Snapshot {
 		Errors:      errs,
 	}
 }
+
+// Add returns the sum of two snapshots, errors merged by reason: the
+// counters of a service's earlier runs added to its current ones.
+func (s Snapshot) Add(o Snapshot) Snapshot {
+	errs := maps.Clone(s.Errors)
+	if errs == nil {
+		errs = map[string]uint64{}
+	}
+	for r, n := range o.Errors {
+		errs[r] += n
+	}
+	return Snapshot{
+		Connections: s.Connections + o.Connections,
+		Active:      s.Active + o.Active,
+		Rejected:    s.Rejected + o.Rejected,
+		BytesIn:     s.BytesIn + o.BytesIn,
+		BytesOut:    s.BytesOut + o.BytesOut,
+		Errors:      errs,
+	}
+}

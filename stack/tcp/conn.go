@@ -59,6 +59,7 @@ type Conn struct {
 	wsOK, tsOK, sackOK bool
 	offerWS            bool // we sent (or will send) a window scale on our SYN
 	peerMSS, sndMSS    int  // peer's MSS option (536 if absent) and our payload per segment
+	userMSS            int  // SetMaxSeg's bound on the MSS we send with; 0: none
 	advMSS, rcvMSS     int
 	tsOff, tsRecent    uint32
 	tsRecentAt         time.Duration

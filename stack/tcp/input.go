@@ -136,14 +136,23 @@ func (c *Conn) negotiate(now time.Duration, seg *Segment) {
 	c.setMSS()
 }
 
-// setMSS derives the payload per segment (RFC 9293 §3.7.1: never more
-// than the peer's MSS less our options; timestamps take 12 bytes).
-func (c *Conn) setMSS() {
+// sendMSS is the payload per segment (RFC 9293 §3.7.1: never more than
+// the peer's MSS less our options; timestamps take 12 bytes), also bounded
+// by SetMaxSeg.
+func (c *Conn) sendMSS() int {
 	m := min(c.peerMSS, c.advMSS)
+	if c.userMSS > 0 {
+		m = min(m, c.userMSS)
+	}
 	if c.tsOK {
 		m -= 12
 	}
-	c.sndMSS = max(m, 1)
+	return max(m, 1)
+}
+
+// setMSS sets the payload per segment at the handshake.
+func (c *Conn) setMSS() {
+	c.sndMSS = c.sendMSS()
 	// The estimate of the peer's segment size starts at the 536-byte
 	// default and grows to the largest segment seen (as Linux's
 	// tcp_initialize_rcv_mss), so "every second full-sized segment"
