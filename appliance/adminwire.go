@@ -20,6 +20,8 @@ func (b *box) adminHandler(logs *admin.LogRing) (*admin.Handler, error) {
 	d := admin.Deps{
 		Config:      b.store,
 		Apply:       b.apply,
+		Effective:   b.effective,
+		NoEffect:    noEffectYet,
 		Connections: b.connections,
 		Counters:    b.counters,
 		Link:        b.linkInfo,
@@ -66,6 +68,15 @@ func (b *box) password(d *admin.Deps) error {
 		d.CheckPassword = func(u, p string) bool { return u == user && config.CheckPassword(h, p) }
 	}
 	return nil
+}
+
+// effective is the configuration the current instance runs: the file's
+// with the command line's overrides.
+func (b *box) effective() config.Config {
+	if in := b.cur.Load(); in != nil {
+		return config.Clone(&in.eff)
+	}
+	return b.cfg.overlay(b.store.Get())
 }
 
 // connections lists the current stack's TCP connections. The instance is
