@@ -65,7 +65,7 @@ type ConfigStore interface {
 // TracePoint is one sample of a connection's congestion state, taken per
 // ACK (issue 4).
 type TracePoint struct {
-	At           time.Duration `json:"at"` // since the connection started
+	At           time.Duration `json:"at"` // when, on a clock of the connection's own: since it started, or since the trace's first point; only differences count
 	Cwnd         int           `json:"cwnd"`
 	Ssthresh     int           `json:"ssthresh"`
 	InFlight     int           `json:"in_flight"` // bytes sent and not yet acknowledged or marked lost

@@ -71,6 +71,9 @@ func plot(id, title string, ss []series, ms []marker, yfmt func(float64) string)
 		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.0f" y="%.1f" class="ylab" text-anchor="end">%s</text>`,
 			x0, x0+w, py(y), py(y), x0-4, py(y)+4, template.HTMLEscapeString(yfmt(y)))
 	}
+	// The x axis counts back from the newest sample ("-0.32s" … "0s"):
+	// a trace may hold only the last part of a long connection, so time
+	// since its first sample would read as the connection's first moments.
 	dec := tickDecimals((xmax - xmin) / 5)
 	for i := 0; i <= 5; i++ {
 		x := xmin + (xmax-xmin)*float64(i)/5
@@ -78,14 +81,18 @@ func plot(id, title string, ss []series, ms []marker, yfmt func(float64) string)
 		if i == 5 {
 			anchor = "end" // inside the frame, not clipped at the right edge
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlab" text-anchor="%s">%.*fs</text>`, px(x), plotH-8, anchor, dec, x)
+		label := trimZero(fmt.Sprintf("%.*f", dec, x-xmax))
+		if label == "-0" {
+			label = "0"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlab" text-anchor="%s">%ss</text>`, px(x), plotH-8, anchor, label)
 	}
 	for _, m := range ms {
 		if m.X < xmin || m.X > xmax {
 			continue
 		}
-		fmt.Fprintf(&b, `<line class="event" x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#c00" stroke-dasharray="3,3"><title>%s at %.3fs</title></line>`,
-			px(m.X), px(m.X), float64(padT), y0, template.HTMLEscapeString(m.Label), m.X)
+		fmt.Fprintf(&b, `<line class="event" x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#c00" stroke-dasharray="3,3"><title>%s %.3fs before the newest sample</title></line>`,
+			px(m.X), px(m.X), float64(padT), y0, template.HTMLEscapeString(m.Label), xmax-m.X)
 	}
 	for _, s := range ss {
 		if len(s.X) == 0 {
