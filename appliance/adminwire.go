@@ -21,6 +21,8 @@ func (b *box) adminHandler(logs *admin.LogRing) (*admin.Handler, error) {
 	d := admin.Deps{
 		Config:      b.store,
 		Apply:       b.apply,
+		Effective:   b.effective,
+		NoEffect:    noEffectYet,
 		Connections: b.connections,
 		Counters:    b.counters,
 		Link:        b.linkInfo,
@@ -69,6 +71,15 @@ func (b *box) password(d *admin.Deps) error {
 	return nil
 }
 
+// effective is the configuration the current instance runs: the file's
+// with the command line's overrides.
+func (b *box) effective() config.Config {
+	if in := b.cur.Load(); in != nil {
+		return config.Clone(&in.eff)
+	}
+	return b.cfg.overlay(b.store.Get())
+}
+
 // connections lists the current stack's TCP connections. The instance is
 // nil only until the first one starts (the page on tcpbox's own address
 // may answer a moment before Run records it).
@@ -107,19 +118,15 @@ func (b *box) counters() []admin.Counter {
 		return nil
 	}
 	st := in.st.Stats()
-	c := []admin.Counter{
-		{Layer: "link", Name: "rx_frames", Value: st.Link.RxFrames},
-		{Layer: "link", Name: "rx_bytes", Value: st.Link.RxBytes},
-		{Layer: "link", Name: "tx_frames", Value: st.Link.TxFrames},
-		{Layer: "link", Name: "tx_bytes", Value: st.Link.TxBytes},
+	c := traffic("link", st.Link.RxFrames, st.Link.RxBytes, st.Link.TxFrames, st.Link.TxBytes)
+	c = append(c, []admin.Counter{
 		{Layer: "link", Name: "rx_dropped", Value: st.Link.RxDropped, Drop: true, Help: "frames lost before the stack saw them (kernel ring)"},
 		{Layer: "link", Name: "tx_dropped", Value: st.Link.TxDropped, Drop: true, Help: "frames the link could not send"},
 		{Layer: "link", Name: "rx_errors", Value: st.Link.RxErrors},
 		{Layer: "link", Name: "tx_errors", Value: st.Link.TxErrors},
-		{Layer: "stack", Name: "rx_frames", Value: st.RxFrames},
-		{Layer: "stack", Name: "rx_bytes", Value: st.RxBytes},
-		{Layer: "stack", Name: "tx_frames", Value: st.TxFrames},
-		{Layer: "stack", Name: "tx_bytes", Value: st.TxBytes},
+	}...)
+	c = append(c, traffic("stack", st.RxFrames, st.RxBytes, st.TxFrames, st.TxBytes)...)
+	c = append(c, []admin.Counter{
 		{Layer: "arp", Name: "in", Value: st.ARPIn},
 		{Layer: "arp", Name: "requests_out", Value: st.ARPRequests},
 		{Layer: "arp", Name: "replies_out", Value: st.ARPReplies},
@@ -133,7 +140,7 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "udp", Name: "in", Value: st.UDPIn},
 		{Layer: "udp", Name: "out", Value: st.UDPOut},
 		{Layer: "dhcp", Name: "in", Value: st.DHCPIn},
-	}
+	}...)
 	conns := in.st.TCPConnections()
 	states := map[string]uint64{}
 	var retrans uint64
@@ -155,6 +162,17 @@ func (b *box) counters() []admin.Counter {
 		c = append(c, admin.Counter{Layer: r.Layer(), Name: r.String(), Value: st.Drops[r], Drop: true})
 	}
 	return c
+}
+
+// traffic is the frame and byte counts in each direction that the link
+// and the stack both keep, under the same names.
+func traffic(layer string, rxFrames, rxBytes, txFrames, txBytes uint64) []admin.Counter {
+	return []admin.Counter{
+		{Layer: layer, Name: "rx_frames", Value: rxFrames},
+		{Layer: layer, Name: "rx_bytes", Value: rxBytes},
+		{Layer: layer, Name: "tx_frames", Value: txFrames},
+		{Layer: layer, Name: "tx_bytes", Value: txBytes},
+	}
 }
 
 // linkInfo describes the current link and address.

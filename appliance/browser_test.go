@@ -68,10 +68,7 @@ func TestProgramBrowser(t *testing.T) {
 	t.Logf("screenshots and capture in %s", art)
 
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	writeConfig(t, state, c)
+	state := stateWith(t, nil)
 	b := startBox(t, p, state)
 
 	client := p.Peer.Cmd(ctx, "python3", "-c", bulkClient)

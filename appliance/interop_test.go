@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
-	"github.com/tcpbox/tcpbox/nic"
 )
 
 // The Linux kernel in the peer namespace against tcpbox over a veth: the
@@ -124,18 +123,8 @@ func runTCPBox(t *testing.T, p *testbed.Pair, cfg Config) (stop func()) {
 	}
 	ready := make(chan string, 4)
 	cfg.Ready = lineWriter{ready}
-	cfg.OpenLink = func(iface string, mac [6]byte) (nic.Link, error) {
-		var l nic.Link
-		err := p.DUT.Do(func() error {
-			var err error
-			l, err = OpenAFPacket(iface, mac)
-			return err
-		})
-		return l, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg) }()
+	cfg.OpenLink = openIn(p.DUT)
+	r := startRun(t, cfg)
 	select {
 	case line := <-ready:
 		want := fmt.Sprintf("tcpbox: ready 198.18.0.2 on %s", p.DUTIf)
@@ -145,31 +134,12 @@ func runTCPBox(t *testing.T, p *testbed.Pair, cfg Config) (stop func()) {
 		if !strings.HasPrefix(line, want) {
 			t.Fatalf("ready line %q, want %q", line, want)
 		}
-	case err := <-done:
-		cancel()
-		t.Fatalf("Run ended before ready: %v", err)
+	case <-r.ended:
+		r.endedEarly()
 	case <-time.After(30 * time.Second):
-		cancel()
 		t.Fatal("no ready line within 30 s")
 	}
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return within 30 s of cancel")
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return r.stop
 }
 
 var pingStats = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)

@@ -1,14 +1,10 @@
 package appliance
 
 import (
-	"bufio"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,56 +21,12 @@ func TestProgramBinaryLinkChange(t *testing.T) {
 	testbed.Require(t, "go", "curl", "python3")
 	bin := tcpboxBinary(t)
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Link.Interface = p.DUTIf
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	writeConfig(t, state, c)
+	state := stateWith(t, func(c *config.Config) {
+		c.Link.Interface = p.DUTIf
+	})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := p.DUT.Cmd(ctx, bin, "-state", state, "-admin", "127.0.0.1:8080")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	ended := make(chan struct{})
-	go func() { err := cmd.Wait(); close(ended); exited <- err }()
-	defer func() {
-		select {
-		case <-ended:
-		default:
-			cmd.Process.Kill() // our own child, by its PID
-			<-ended
-		}
-	}()
-	lines := make(chan string, 8)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-	}()
-	var got []string
-	for len(got) < 3 {
-		select {
-		case l := <-lines:
-			got = append(got, l)
-		case err := <-exited:
-			t.Fatalf("tcpbox exited: %v\n%s", err, stderr.String())
-		case <-time.After(60 * time.Second):
-			t.Fatalf("ready lines %q\n%s", got, stderr.String())
-		}
-	}
+	prog, got := startProgram(t, p.DUT, 3, bin, "-state", state, "-admin", "127.0.0.1:8080")
+	stderr := prog.Stderr
 	if got[0] != "tcpbox: ready 198.18.0.2 on "+p.DUTIf || !strings.HasPrefix(got[1], "tcpbox: services tcp_echo 7/tcp") ||
 		got[2] != "tcpbox: admin http://127.0.0.1:8080/ (user admin)" {
 		t.Fatalf("ready lines %q", got)
@@ -124,36 +76,8 @@ print('ok')`
 	if out, errOut, err := p.Peer.Output(60*time.Second, "python3", "-c", script); err != nil || strings.TrimSpace(out) != "ok" {
 		t.Fatalf("TCP echo after the link change: %v\n%s%s\n%s", err, out, errOut, stderr.String())
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no exit within 30 s of SIGTERM\n%s", stderr.String())
-	}
+	prog.Terminate()
 	if log := stderr.String(); !strings.Contains(log, `msg="re-creating link and stack"`) || strings.Count(log, `msg="link up"`) != 2 {
 		t.Errorf("log does not show one link re-creation:\n%s", log)
 	}
-}
-
-// syncBuffer is a strings.Builder safe to read while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -17,11 +17,9 @@ import (
 func TestProgramCorruptConfig(t *testing.T) {
 	testbed.Require(t, "python3")
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	c.Services.FramedEcho.Profile = "rr"
-	writeConfig(t, state, c)
+	state := stateWith(t, func(c *config.Config) {
+		c.Services.FramedEcho.Profile = "rr"
+	})
 	b := startBox(t, p, state) // loads it: it becomes the last good copy
 	b.stop()
 
@@ -53,10 +51,7 @@ func TestProgramCorruptConfig(t *testing.T) {
 func TestProgramIperf3(t *testing.T) {
 	testbed.Require(t, "iperf3")
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	writeConfig(t, state, c)
+	state := stateWith(t, nil)
 	startBox(t, p, state)
 	for _, args := range [][]string{
 		{},
@@ -97,12 +92,10 @@ func TestProgramIperf3(t *testing.T) {
 func TestProgramAdminOnTCPBox(t *testing.T) {
 	testbed.Require(t, "curl")
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	c.Admin.AlsoOnTCPBox = true
-	c.Admin.Port = 8088
-	writeConfig(t, state, c)
+	state := stateWith(t, func(c *config.Config) {
+		c.Admin.AlsoOnTCPBox = true
+		c.Admin.Port = 8088
+	})
 	b := startBox(t, p, state)
 	url := "http://198.18.0.2:8088/api/overview"
 	if out, _, _ := p.Peer.Output(30*time.Second, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url); out != "401" {

@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/tcpbox/tcpbox/config"
 	"github.com/tcpbox/tcpbox/hack/testbed"
-	"github.com/tcpbox/tcpbox/nic"
 )
 
 // writeConfig writes c as the state directory's config.json.
@@ -31,6 +29,21 @@ func writeConfig(t *testing.T, dir string, c config.Config) {
 	if err := os.WriteFile(filepath.Join(dir, config.FileName), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stateWith returns a new state directory whose config.json holds the
+// defaults with tcpbox's static address on a testbed.Pair, 198.18.0.2/24,
+// then what edit changes (edit may be nil).
+func stateWith(t *testing.T, edit func(c *config.Config)) string {
+	t.Helper()
+	state := t.TempDir()
+	c := config.Defaults()
+	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
+	if edit != nil {
+		edit(&c)
+	}
+	writeConfig(t, state, c)
+	return state
 }
 
 // box is a program run in-process on the pair's DUT side, with its admin
@@ -54,21 +67,11 @@ func startBox(t *testing.T, p *testbed.Pair, state string) *testBox {
 	cfg := Config{
 		Iface: p.DUTIf, MAC: tcpboxMAC, StateDir: state, AdminAddr: "127.0.0.1:0",
 		Ready: lineWriter{lines}, Console: &console,
-		Logger: testLogger(t),
-		OpenLink: func(iface string, mac [6]byte) (nic.Link, error) {
-			var l nic.Link
-			err := p.DUT.Do(func() error {
-				var err error
-				l, err = OpenAFPacket(iface, mac)
-				return err
-			})
-			return l, err
-		},
+		Logger:   testLogger(t),
+		OpenLink: openIn(p.DUT),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg) }()
-	b := &testBox{}
+	r := startRun(t, cfg)
+	b := &testBox{stop: r.stop}
 	deadline := time.After(60 * time.Second)
 	for b.admin == "" {
 		select {
@@ -76,11 +79,9 @@ func startBox(t *testing.T, p *testbed.Pair, state string) *testBox {
 			if m := adminLine.FindStringSubmatch(l); m != nil {
 				b.admin, b.user = strings.TrimSuffix(m[1], "/"), m[2]
 			}
-		case err := <-done:
-			cancel()
-			t.Fatalf("Run ended before ready: %v", err)
+		case <-r.ended:
+			r.endedEarly()
 		case <-deadline:
-			cancel()
 			t.Fatal("no admin line within 60 s")
 		}
 	}
@@ -89,23 +90,6 @@ func startBox(t *testing.T, p *testbed.Pair, state string) *testBox {
 		t.Fatal(err)
 	}
 	b.pw = strings.TrimSpace(string(pw))
-	stopped := false
-	b.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return within 30 s of cancel")
-		}
-	}
-	t.Cleanup(b.stop)
 	return b
 }
 

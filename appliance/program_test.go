@@ -73,13 +73,12 @@ func TestProgramServices(t *testing.T) {
 	testbed.Require(t, "python3", "curl", "go")
 	bin := tcpboxBinary(t)
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24", Gateway: "198.18.0.1"}
-	c.Services.FramedEcho.Profile = "rr"
-	c.Services.HTTPFile.Profile = "bulk"
-	c.Services.FramedFile.Profile = "bulk"
-	writeConfig(t, state, c)
+	state := stateWith(t, func(c *config.Config) {
+		c.Address.Gateway = "198.18.0.1"
+		c.Services.FramedEcho.Profile = "rr"
+		c.Services.HTTPFile.Profile = "bulk"
+		c.Services.FramedFile.Profile = "bulk"
+	})
 	b := startBox(t, p, state)
 	a := b.client(t)
 
@@ -212,11 +211,9 @@ func readFull(c net.Conn, b []byte) (int, error) {
 func TestProgramAdminLiveApply(t *testing.T) {
 	testbed.Require(t, "go")
 	p := testbed.NewPair(t, testbed.PairOptions{})
-	state := t.TempDir()
-	c := config.Defaults()
-	c.Address = config.Address{Mode: "static", CIDR: "198.18.0.2/24"}
-	c.Services.FramedEcho.Profile = "rr"
-	writeConfig(t, state, c)
+	state := stateWith(t, func(c *config.Config) {
+		c.Services.FramedEcho.Profile = "rr"
+	})
 	b := startBox(t, p, state)
 	a := b.client(t)
 

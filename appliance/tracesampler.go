@@ -71,10 +71,7 @@ func (s *traceSampler) Trace(id uint64) []admin.TracePoint {
 
 // pointOf is one sample of a connection's congestion state.
 func pointOf(in *tcp.Info) admin.TracePoint {
-	// Bytes in flight as RFC 6675's pipe: sent and not acknowledged,
-	// less what is SACKed or deemed lost, plus retransmissions.
-	pipe := max(in.Unacked-in.Sacked-in.Lost+in.Retrans, 0) * in.SndMSS
-	return admin.TracePoint{At: in.Age, Cwnd: in.Cwnd, Ssthresh: in.Ssthresh, InFlight: pipe, SRTT: in.SRTT, DeliveryRate: in.DeliveryRate}
+	return admin.TracePoint{At: in.Age, Cwnd: in.Cwnd, Ssthresh: in.Ssthresh, InFlight: admin.InFlight(in), SRTT: in.SRTT, DeliveryRate: in.DeliveryRate}
 }
 
 // sample takes one point of every watched connection.

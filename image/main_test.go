@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/tcpbox/tcpbox/hack/testbed"
 	"github.com/tcpbox/tcpbox/image/build"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
 )
 
 // TestBlockDevice writes an image to a loop device whose /perm area held
@@ -23,12 +23,8 @@ func TestBlockDevice(t *testing.T) {
 	os.WriteFile(bin, []byte("tcpbox bytes for the block device test"), 0o755)
 	cfg := &build.Config{Target: "amd64", Password: "pw", RepoDir: "..", TcpboxBinary: bin}
 	const size = build.MinDiskSize + 8*build.MiB
-	backing := filepath.Join(dir, "card.img")
-	f, err := os.Create(backing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Truncate(size)
+	f := imagetest.Blank(t, "card.img", size)
+	backing := f.Name()
 	tab, err := build.Layout(cfg, size)
 	if err != nil {
 		t.Fatal(err)
@@ -51,12 +47,7 @@ func TestBlockDevice(t *testing.T) {
 	if out, err := exec.Command("sgdisk", "-v", dev).CombinedOutput(); err != nil || !strings.Contains(string(out), "No problems found") {
 		t.Errorf("sgdisk -v: %v\n%s", err, out)
 	}
-	in, _ := os.Open(backing)
-	defer in.Close()
-	p := filepath.Join(dir, "perm")
-	pf, _ := os.Create(p)
-	io.Copy(pf, io.NewSectionReader(in, int64(perm.Start)*512, int64(perm.Sectors)*512))
-	pf.Close()
+	p := imagetest.Extract(t, backing, perm.Start, perm.Sectors, "perm")
 	if out, err := exec.Command("e2fsck", "-fn", p).CombinedOutput(); err != nil {
 		t.Errorf("e2fsck /perm over old data: %v\n%s", err, out)
 	}

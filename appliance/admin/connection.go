@@ -71,6 +71,13 @@ func onOff(name string, on bool) string {
 	return ""
 }
 
+// InFlight estimates the bytes in flight from tcp_info's segment counts
+// as RFC 6675 §2 defines pipe: sent and not acknowledged, less what is
+// SACKed or deemed lost, plus retransmissions still out; in SndMSS units.
+func InFlight(in *tcp.Info) int {
+	return max(in.Unacked-in.Sacked-in.Lost+in.Retrans, 0) * in.SndMSS
+}
+
 // infoGroups lays out a tcp.Info for people, each value with its
 // explanation.
 func infoGroups(c *tcp.Info) []infoGroup {
@@ -122,6 +129,7 @@ func infoGroups(c *tcp.Info) []infoGroup {
 		{"Congestion control", []infoRow{
 			row("cwnd", "cwnd", i(c.Cwnd)),
 			row("ssthresh", "ssthresh", ssthreshText(c.Ssthresh)),
+			row("in_flight", "In flight (bytes, estimate)", i(InFlight(c))),
 			row("delivery_rate", "Delivery rate", fmtRate(c.DeliveryRate)),
 			row("pacing_rate", "Pacing rate", fmtRate(c.PacingRate)),
 			row("reordering", "Reordering", i(c.Reordering)),

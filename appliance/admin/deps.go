@@ -28,6 +28,16 @@ type Deps struct {
 	// wraps) config.Errors or *config.FieldError is shown beside its field
 	// (for example a port already in use).
 	Apply func(prev, next config.Config) error
+	// Effective returns the configuration in force, where it differs from
+	// the saved one (the command line's overrides of interface, MAC and
+	// address); the tuning page shows such values beside the saved ones.
+	// Nil: the saved configuration is in force as it is.
+	Effective func() config.Config
+	// NoEffect names the TCP knobs that validate and persist but do not
+	// change what the stack does yet: a field's name ("pacing"), or a name
+	// and the one value that has no effect of its own ("ecn=passive"). The
+	// tuning page says so beside each, so nobody tunes a knob in vain.
+	NoEffect []string
 
 	Connections func() []tcp.Info
 	// Trace returns a connection's trace, oldest first (nil if unknown).
@@ -55,7 +65,7 @@ type ConfigStore interface {
 // TracePoint is one sample of a connection's congestion state, taken per
 // ACK (issue 4).
 type TracePoint struct {
-	At           time.Duration `json:"at"` // since the connection started
+	At           time.Duration `json:"at"` // when, on a clock of the connection's own: since it started, or since the trace's first point; only differences count
 	Cwnd         int           `json:"cwnd"`
 	Ssthresh     int           `json:"ssthresh"`
 	InFlight     int           `json:"in_flight"` // bytes sent and not yet acknowledged or marked lost

@@ -13,6 +13,7 @@ import (
 	"github.com/tcpbox/tcpbox/appliance/admin"
 	"github.com/tcpbox/tcpbox/appliance/admin/admintest"
 	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/hack/testbed"
 )
 
 // TestBrowser runs e2e/e2e.mjs (playwright-core driving Debian's headless
@@ -28,18 +29,7 @@ func TestBrowser(t *testing.T) {
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
-	var missing []string
-	for _, tool := range []string{"node", "npm", chromium, "tshark"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("browser test needs %v (CI=true: missing tools are a failure)", missing)
-		}
-		t.Skipf("browser test needs %v", missing)
-	}
+	testbed.Tools(t, "node", "npm", chromium, "tshark")
 	art := os.Getenv("TCPBOX_E2E_ARTIFACTS")
 	if art == "" {
 		d, err := os.MkdirTemp("", "tcpbox-e2e-")

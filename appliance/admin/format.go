@@ -10,6 +10,7 @@ import (
 var funcs = template.FuncMap{
 	"explain": explainText,
 	"bytes":   fmtBytes,
+	"size":    func(n int) string { return fmtBytes(uint64(max(n, 0))) },
 	"rate":    fmtRate,
 	"dur":     fmtDur,
 	"ratef": func(p *float64) string {
@@ -24,6 +25,9 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
+	// stamp is a log line's time to the millisecond, for lining events
+	// up with a capture.
+	"stamp":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") },
 	"join":   strings.Join,
 	"states": func() []string { return stateOrder },
 }
@@ -56,14 +60,28 @@ func fmtRate(bps uint64) string {
 	return fmt.Sprintf("%.2f Gbit/s", b/1e9)
 }
 
+// fmtDur formats a duration with the unit a person reads it in: RTTs in
+// µs or ms with a tenth, ages in seconds with hundredths, longer times as
+// 1m15s.
 func fmtDur(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "0"
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return trimZero(fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))) + "ms"
+	case d < time.Minute:
+		return trimZero(fmt.Sprintf("%.2f", d.Seconds())) + "s"
 	}
-	return d.Truncate(100 * time.Millisecond).String()
+	return d.Truncate(time.Second).String()
+}
+
+// trimZero drops the trailing zeros of a decimal and a point left bare:
+// "200.0" is "200", "4.50" is "4.5".
+func trimZero(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }

@@ -42,7 +42,9 @@ type env struct {
 	xsrf   string
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv serves the admin page over a fresh store and the fake stack;
+// mods change the dependencies first.
+func newEnv(t testing.TB, mods ...func(*admin.Deps)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	store, warn, err := config.Open(dir)
@@ -51,7 +53,11 @@ func newEnv(t testing.TB) *env {
 	}
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	fake := admintest.New(store, clk.Now)
-	h, err := admin.New(fake.Deps(testUser, testPassword))
+	d := fake.Deps(testUser, testPassword)
+	for _, m := range mods {
+		m(&d)
+	}
+	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tcpbox/tcpbox/appliance/admin"
 	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/hack/testbed"
 )
 
 func ioNop(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
@@ -56,12 +57,7 @@ func TestCaptureStartStopDownload(t *testing.T) {
 		t.Errorf("missing capture: %d", r.code)
 	}
 	// tshark, the independent judge, reads it.
-	if _, err := exec.LookPath("tshark"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark missing")
-		}
-		t.Skip("tshark missing")
-	}
+	testbed.Tools(t, "tshark")
 	path := filepath.Join(t.TempDir(), "c.pcap")
 	os.WriteFile(path, b, 0o600)
 	out, err := exec.Command("tshark", "-r", path, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",

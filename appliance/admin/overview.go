@@ -24,6 +24,8 @@ type overviewData struct {
 	Connections map[string]int `json:"connections_by_state"`
 	Counters    []counterRow   `json:"counters"`
 	Drops       []counterRow   `json:"drops"`
+	Dropped     []counterRow   `json:"-"` // the drops above 0, most first
+	Clean       []counterRow   `json:"-"` // the reasons with no drops
 	Warning     string         `json:"config_warning,omitempty"`
 }
 
@@ -61,6 +63,15 @@ func (h *Handler) overview(r *http.Request) (string, any, int) {
 			}
 		}
 		sort.SliceStable(d.Drops, func(i, j int) bool { return d.Drops[i].Value > d.Drops[j].Value })
+		// The page lists the reasons that dropped anything and names the
+		// rest in one line: fifty rows of 0 hide the one that matters.
+		for _, r := range d.Drops {
+			if r.Value > 0 {
+				d.Dropped = append(d.Dropped, r)
+			} else {
+				d.Clean = append(d.Clean, r)
+			}
+		}
 	}
 	if h.d.Config != nil {
 		d.Warning = h.d.Config.Warning()

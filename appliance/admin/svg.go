@@ -71,16 +71,28 @@ func plot(id, title string, ss []series, ms []marker, yfmt func(float64) string)
 		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.0f" y="%.1f" class="ylab" text-anchor="end">%s</text>`,
 			x0, x0+w, py(y), py(y), x0-4, py(y)+4, template.HTMLEscapeString(yfmt(y)))
 	}
+	// The x axis counts back from the newest sample ("-0.32s" … "0s"):
+	// a trace may hold only the last part of a long connection, so time
+	// since its first sample would read as the connection's first moments.
+	dec := tickDecimals((xmax - xmin) / 5)
 	for i := 0; i <= 5; i++ {
 		x := xmin + (xmax-xmin)*float64(i)/5
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlab" text-anchor="middle">%.1fs</text>`, px(x), plotH-8, x)
+		anchor := "middle"
+		if i == 5 {
+			anchor = "end" // inside the frame, not clipped at the right edge
+		}
+		label := trimZero(fmt.Sprintf("%.*f", dec, x-xmax))
+		if label == "-0" {
+			label = "0"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="xlab" text-anchor="%s">%ss</text>`, px(x), plotH-8, anchor, label)
 	}
 	for _, m := range ms {
 		if m.X < xmin || m.X > xmax {
 			continue
 		}
-		fmt.Fprintf(&b, `<line class="event" x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#c00" stroke-dasharray="3,3"><title>%s at %.3fs</title></line>`,
-			px(m.X), px(m.X), float64(padT), y0, template.HTMLEscapeString(m.Label), m.X)
+		fmt.Fprintf(&b, `<line class="event" x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#c00" stroke-dasharray="3,3"><title>%s %.3fs before the newest sample</title></line>`,
+			px(m.X), px(m.X), float64(padT), y0, template.HTMLEscapeString(m.Label), xmax-m.X)
 	}
 	for _, s := range ss {
 		if len(s.X) == 0 {
@@ -113,6 +125,30 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
+// tickDecimals is how many decimals tell ticks step apart (a 0.2 s trace
+// has ticks 0.04 s apart: two decimals, not five labels of "0.0s").
+func tickDecimals(step float64) int {
+	d := 0
+	for d < 6 && step*math.Pow(10, float64(d)) < 1 {
+		d++
+	}
+	return d
+}
+
+// fmtTick labels a y tick without exponent or float noise: 1250, 0.15.
+func fmtTick(v float64) string { return trimZero(fmt.Sprintf("%.3f", v)) }
+
+// fmtMbit labels a rate in Mbit/s as network people read it: 500M, 3.75G.
+func fmtMbit(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 1000:
+		return fmtTick(v/1000) + "G"
+	}
+	return fmtTick(v) + "M"
+}
+
 func fmtCount(v float64) string {
 	switch {
 	case v >= 1<<20:
@@ -130,7 +166,7 @@ func tracePlots(tr []TracePoint) map[string]template.HTML {
 	ss = series{Name: "ssthresh", Color: "#ff7f0e"}
 	fl = series{Name: "in flight", Color: "#2ca02c"}
 	rtt = series{Name: "SRTT (ms)", Color: "#9467bd"}
-	rate = series{Name: "delivery rate (Mbit/s)", Color: "#17becf"}
+	rate = series{Name: "delivery rate (bit/s)", Color: "#17becf"}
 	var ms []marker
 	for _, p := range tr {
 		t := p.At.Seconds()
@@ -147,7 +183,7 @@ func tracePlots(tr []TracePoint) map[string]template.HTML {
 	}
 	return map[string]template.HTML{
 		"window": plot("plot-window", "cwnd, ssthresh and bytes in flight", []series{cw, ss, fl}, ms, fmtCount),
-		"rtt":    plot("plot-rtt", "smoothed RTT", []series{rtt}, ms, func(v float64) string { return fmt.Sprintf("%.3gms", v) }),
-		"rate":   plot("plot-rate", "delivery rate", []series{rate}, ms, func(v float64) string { return fmt.Sprintf("%.3g", v) }),
+		"rtt":    plot("plot-rtt", "smoothed RTT", []series{rtt}, ms, func(v float64) string { return fmtTick(v) + "ms" }),
+		"rate":   plot("plot-rate", "delivery rate", []series{rate}, ms, fmtMbit),
 	}
 }

@@ -16,8 +16,10 @@ type fieldView struct {
 	Name    string   `json:"-"`
 	Options []string `json:"options,omitempty"` // choices of a select
 	Errors  []string `json:"errors,omitempty"`
-	Changed bool     `json:"changed"` // differs from the default
-	Saved   string   `json:"saved"`   // value in the saved configuration
+	Changed bool     `json:"changed"`            // differs from the default
+	Saved   string   `json:"saved"`              // value in the saved configuration
+	InForce string   `json:"in_force,omitempty"` // the running value, where it is not the saved one
+	Note    string   `json:"note,omitempty"`     // why the value changes nothing yet
 }
 
 type fieldGroup struct {
@@ -64,12 +66,22 @@ func (h *Handler) tuningView(c *config.Config, errs []*config.FieldError) tuning
 	for _, e := range errs {
 		byPath[e.Path] = append(byPath[e.Path], e.Msg)
 	}
+	inForce := map[string]string{}
+	if h.d.Effective != nil {
+		eff := h.d.Effective()
+		for _, f := range config.Fields(&eff) {
+			if f.Value != saved[f.Path] {
+				inForce[f.Path] = f.Value
+			}
+		}
+	}
 	shown := map[string]bool{}
 	for _, f := range config.Fields(c) {
 		if len(d.Groups) == 0 || d.Groups[len(d.Groups)-1].Path != f.Group {
 			d.Groups = append(d.Groups, fieldGroup{Path: f.Group, Help: f.GroupHelp})
 		}
 		v := fieldView{Field: f, Name: f.Path[strings.LastIndex(f.Path, ".")+1:], Errors: byPath[f.Path], Changed: f.Value != f.Default, Saved: saved[f.Path]}
+		v.InForce, v.Note = inForce[f.Path], noEffectNote(h.d.NoEffect, &f)
 		shown[f.Path] = true
 		switch {
 		case f.Kind == "enum":
@@ -90,6 +102,27 @@ func (h *Handler) tuningView(c *config.Config, errs []*config.FieldError) tuning
 		}
 	}
 	return d
+}
+
+// noEffectNote says why f's value changes nothing on the wire yet, or ""
+// (see Deps.NoEffect). Only TCP knobs (the tcp group and the profiles)
+// are meant.
+func noEffectNote(noEffect []string, f *config.Field) string {
+	if !strings.HasPrefix(f.Path, "tcp.") && !strings.HasPrefix(f.Path, "profiles.") {
+		return ""
+	}
+	name := f.Path[strings.LastIndex(f.Path, ".")+1:]
+	for _, n := range noEffect {
+		knob, value, one := strings.Cut(n, "=")
+		switch {
+		case knob != name:
+		case !one:
+			return "Saved, but no effect yet: the stack has no such knob today."
+		case f.Value == value:
+			return fmt.Sprintf("Saved, but the stack does not implement %q on its own yet; it acts as a neighbouring value.", value)
+		}
+	}
+	return ""
 }
 
 // change validates next, saves it atomically, then calls the apply hook;

@@ -43,19 +43,7 @@ func Require(t testing.TB, tools ...string) {
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root")
 	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := "testbed: needs " + strings.Join(missing, ", ")
-	if CI() {
-		t.Fatal(msg + " (CI=true: a missing privilege or tool is a failure)")
-	}
-	t.Skip(msg)
+	skipOrFail(t, append(missing, missingTools(append([]string{"ip"}, tools...))...))
 }
 
 // Run runs a command and returns its combined output, failing the test on

@@ -6,25 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tcpbox/tcpbox/image/gpt"
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
 )
-
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing (CI=true)", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
-}
 
 // The builder treats tcpbox as bytes to place at /user/tcpbox; these tests
 // check the placing with known bytes (the QEMU tests in image/vmtest run
@@ -42,57 +30,21 @@ func testConfig(t *testing.T, target string) *Config {
 
 func writeDisk(t *testing.T, c *Config, size int64) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "disk.img")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
+	f := imagetest.Blank(t, "disk.img", size)
 	if err := Disk(f, size, c, false); err != nil {
 		t.Fatal(err)
 	}
-	return p
-}
-
-func extract(t *testing.T, img string, p gpt.Partition, name string) string {
-	t.Helper()
-	in, err := os.Open(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out := filepath.Join(t.TempDir(), name)
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(f, io.NewSectionReader(in, int64(p.Start)*512, int64(p.Sectors)*512)); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return f.Name()
 }
 
 // TestDiskAmd64 builds a whole amd64 image and reads every part back with
 // the standard tools.
 func TestDiskAmd64(t *testing.T) {
-	need(t, "sgdisk", "fsck.fat", "mcopy", "unsquashfs", "e2fsck")
+	testbed.Tools(t, "sgdisk", "fsck.fat", "mcopy", "unsquashfs", "e2fsck")
 	c := testConfig(t, "amd64")
 	const size = MinDiskSize + 100*MiB
 	img := writeDisk(t, c, size)
-	if out := run(t, "sgdisk", "-v", img); !strings.Contains(out, "No problems found") {
+	if out := testbed.Run(t, "sgdisk", "-v", img); !strings.Contains(out, "No problems found") {
 		t.Errorf("sgdisk -v:\n%s", out)
 	}
 	tab, err := Layout(c, size)
@@ -103,16 +55,16 @@ func TestDiskAmd64(t *testing.T) {
 	if p[0].Start != 8192 || p[0].Sectors != 100*2048 || p[1].Sectors != 500*2048 || p[2].Start != p[1].Start+500*2048 || p[3].Start != p[2].Start+500*2048 {
 		t.Errorf("layout differs from gokrazy's: %+v", p)
 	}
-	out := run(t, "sgdisk", "-i", "1", img)
+	out := testbed.Run(t, "sgdisk", "-i", "1", img)
 	if !strings.Contains(out, PartitionGUID("tcpbox", 1)) {
 		t.Errorf("partition 1 GUID is not %s:\n%s", PartitionGUID("tcpbox", 1), out)
 	}
 
 	// Boot FAT.
-	boot := extract(t, img, p[0], "boot.fat")
-	run(t, "fsck.fat", "-n", boot)
+	boot := imagetest.Extract(t, img, p[0].Start, p[0].Sectors, "boot.fat")
+	testbed.Run(t, "fsck.fat", "-n", boot)
 	dir := t.TempDir()
-	run(t, "mcopy", "-i", boot, "-s", "-n", "::/", dir)
+	testbed.Run(t, "mcopy", "-i", boot, "-s", "-n", "::/", dir)
 	kdir, err := moduleDir("../..", targets["amd64"].kernel)
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +94,9 @@ func TestDiskAmd64(t *testing.T) {
 	}
 
 	// Root squashfs.
-	root := extract(t, img, p[1], "root.squashfs")
+	root := imagetest.Extract(t, img, p[1].Start, p[1].Sectors, "root.squashfs")
 	rdir := filepath.Join(t.TempDir(), "root")
-	run(t, "unsquashfs", "-no-progress", "-d", rdir, root)
+	testbed.Run(t, "unsquashfs", "-no-progress", "-d", rdir, root)
 	same(filepath.Join(rdir, "user/tcpbox"), c.TcpboxBinary)
 	for name, want := range map[string]string{
 		"etc/hostname":         "tcpbox\n",
@@ -190,8 +142,8 @@ func TestDiskAmd64(t *testing.T) {
 	}
 
 	// /perm.
-	perm := extract(t, img, p[3], "perm.ext4")
-	run(t, "e2fsck", "-fn", perm)
+	perm := imagetest.Extract(t, img, p[3].Start, p[3].Sectors, "perm.ext4")
+	testbed.Run(t, "e2fsck", "-fn", perm)
 }
 
 func TestDeterministic(t *testing.T) {
@@ -228,7 +180,7 @@ var piRequired = []string{
 }
 
 func TestPiBootPartition(t *testing.T) {
-	need(t, "fsck.fat", "mcopy")
+	testbed.Tools(t, "fsck.fat", "mcopy")
 	c := testConfig(t, "pi")
 	img, line, err := BootFAT(c)
 	if err != nil {
@@ -236,9 +188,9 @@ func TestPiBootPartition(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "boot.fat")
 	os.WriteFile(p, img, 0o644)
-	run(t, "fsck.fat", "-n", p)
+	testbed.Run(t, "fsck.fat", "-n", p)
 	dir := t.TempDir()
-	run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
+	testbed.Run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
 	for _, f := range piRequired {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("Pi boot partition lacks %s", f)
@@ -328,7 +280,7 @@ func TestBadConfig(t *testing.T) {
 }
 
 func TestPiEEPROM(t *testing.T) {
-	need(t, "mcopy")
+	testbed.Tools(t, "mcopy")
 	c := testConfig(t, "pi")
 	c.PiEEPROM = true
 	img, _, err := BootFAT(c)
@@ -338,7 +290,7 @@ func TestPiEEPROM(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "boot.fat")
 	os.WriteFile(p, img, 0o644)
 	dir := t.TempDir()
-	run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
+	testbed.Run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
 	for _, name := range []string{"pieeprom", "vl805"} {
 		ext := ".upd"
 		if name == "vl805" {

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcpbox/tcpbox/hack/testbed"
 )
 
 // TestArm64BootPartitionEFI checks that an arm64 boot partition carries
 // the loader it was given as EFI/BOOT/BOOTAA64.EFI beside the loader entry
 // systemd-boot reads, and no x86 loader.
 func TestArm64BootPartitionEFI(t *testing.T) {
-	need(t, "fsck.fat", "mcopy")
+	testbed.Tools(t, "fsck.fat", "mcopy")
 	c := testConfig(t, "arm64")
 	loader := bytes.Repeat([]byte("MZ stand-in for systemd-bootaa64.efi\n"), 100)
 	c.EFILoader = filepath.Join(t.TempDir(), "loader.efi")
@@ -28,9 +30,9 @@ func TestArm64BootPartitionEFI(t *testing.T) {
 	if err := os.WriteFile(p, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "fsck.fat", "-n", p)
+	testbed.Run(t, "fsck.fat", "-n", p)
 	dir := t.TempDir()
-	run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
+	testbed.Run(t, "mcopy", "-i", p, "-s", "-n", "::/", dir)
 	if b, err := os.ReadFile(filepath.Join(dir, "EFI/BOOT/BOOTAA64.EFI")); err != nil || !bytes.Equal(b, loader) {
 		t.Errorf("EFI/BOOT/BOOTAA64.EFI is not the given loader (%v)", err)
 	}

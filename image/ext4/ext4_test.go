@@ -8,42 +8,25 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing (CI=true)", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
-}
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
+)
 
 func format(t *testing.T, size int64, o Options) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "perm.img")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
+	f := imagetest.Blank(t, "perm.img", size)
 	o.Size = size
 	if err := Format(f, o); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return f.Name()
 }
 
 var opts = Options{UUID: [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, Label: "perm", Time: 1700000000, Dirs: []string{"tcpbox"}}
 
 func TestE2fsck(t *testing.T) {
-	need(t, "e2fsck", "debugfs")
+	testbed.Tools(t, "e2fsck", "debugfs")
 	// Sizes: one short group, exactly one group, several groups with
 	// backups in groups 1, 3, 5, 7, 9 and a short last group, and a last
 	// group too small to keep.
@@ -64,33 +47,19 @@ func TestE2fsck(t *testing.T) {
 }
 
 func TestKernelMountWrite(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root (CI=true)")
-		}
-		t.Skip("needs root")
-	}
-	need(t, "mount", "umount", "e2fsck")
+	testbed.Require(t, "mount", "umount", "e2fsck")
 	p := format(t, 64<<20, opts)
-	mnt := t.TempDir()
-	if o, err := exec.Command("mount", "-t", "ext4", "-o", "loop", p, mnt).CombinedOutput(); err != nil {
-		t.Fatalf("mount: %v\n%s", err, o)
-	}
+	mnt := imagetest.Mount(t, p, "ext4", "rw")
 	data := bytes.Repeat([]byte("perm "), 100000)
 	werr := os.WriteFile(filepath.Join(mnt, "tcpbox", "config.json"), data, 0o600)
-	if o, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-		t.Fatalf("umount: %v\n%s", err, o)
-	}
+	imagetest.Unmount(t, mnt)
 	if werr != nil {
 		t.Fatal(werr)
 	}
 	if out, err := exec.Command("e2fsck", "-fn", p).CombinedOutput(); err != nil {
 		t.Fatalf("e2fsck after the kernel wrote a file: %v\n%s", err, out)
 	}
-	if o, err := exec.Command("mount", "-t", "ext4", "-o", "loop,ro", p, mnt).CombinedOutput(); err != nil {
-		t.Fatalf("mount: %v\n%s", err, o)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt = imagetest.Mount(t, p, "ext4", "ro")
 	got, err := os.ReadFile(filepath.Join(mnt, "tcpbox", "config.json"))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back: %v (%d bytes)", err, len(got))
@@ -108,7 +77,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestZeroClearsGarbage(t *testing.T) {
-	need(t, "e2fsck")
+	testbed.Tools(t, "e2fsck")
 	p := filepath.Join(t.TempDir(), "dev.img")
 	if err := os.WriteFile(p, bytes.Repeat([]byte{0xa5}, 40<<20), 0o644); err != nil {
 		t.Fatal(err)

@@ -12,8 +12,9 @@ package fat
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -118,12 +119,7 @@ func (f *FS) Add(p string, data []byte) error {
 // sorted returns the children of a directory in byte order of their names,
 // so that the layout does not depend on map order.
 func (n *node) sorted() []*node {
-	out := make([]*node, 0, len(n.children))
-	for _, c := range n.children {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
+	return slices.SortedFunc(maps.Values(n.children), func(a, b *node) int { return strings.Compare(a.name, b.name) })
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -9,19 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing (CI=true)", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
-}
+	"github.com/tcpbox/tcpbox/hack/testbed"
+)
 
 // sample returns files covering the cases that matter: 8.3 names, lower
 // case, long names, names that collide after truncation, nested
@@ -62,7 +52,7 @@ func build(t *testing.T, files map[string][]byte, size int64) []byte {
 }
 
 func TestFsckAndMtoolsReadBack(t *testing.T) {
-	need(t, "fsck.fat", "mcopy", "mdir")
+	testbed.Tools(t, "fsck.fat", "mcopy", "mdir")
 	files := sample()
 	img := build(t, files, 32<<20)
 	dir := t.TempDir()

@@ -1,24 +1,13 @@
 package gpt
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing (CI=true)", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
-}
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
+)
 
 func TestGUIDRoundTrip(t *testing.T) {
 	const s = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
@@ -54,18 +43,13 @@ func gokrazyLayout(sectors uint64) Table {
 }
 
 func TestSgdiskFdisk(t *testing.T) {
-	need(t, "sgdisk", "fdisk")
+	testbed.Tools(t, "sgdisk", "fdisk")
 	const sectors = 1300 * 2048
-	p := filepath.Join(t.TempDir(), "disk.img")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Truncate(sectors * SectorSize)
+	f := imagetest.Blank(t, "disk.img", sectors*SectorSize)
 	if err := Write(f, gokrazyLayout(sectors)); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	p := f.Name()
 	out, err := exec.Command("sgdisk", "-v", p).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "No problems found") {
 		t.Fatalf("sgdisk -v: %v\n%s", err, out)

@@ -13,8 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -124,13 +125,9 @@ func (f *FS) Symlink(p, target string) error {
 	return f.add(p, &node{kind: kindSymlink, perm: 0o777, target: target})
 }
 
+// sorted returns the children in byte order of their names: the kernel's
+// lookup stops at the first name greater than the one it seeks
+// (fs/squashfs/namei.c).
 func (n *node) sorted() []*node {
-	out := make([]*node, 0, len(n.children))
-	for _, c := range n.children {
-		out = append(out, c)
-	}
-	// The kernel's lookup stops at the first name greater than the one it
-	// seeks, so entries must be in byte order (fs/squashfs/namei.c).
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
+	return slices.SortedFunc(maps.Values(n.children), func(a, b *node) int { return strings.Compare(a.name, b.name) })
 }

@@ -11,19 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing (CI=true)", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
-}
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
+)
 
 type entry struct {
 	data   []byte
@@ -130,7 +121,7 @@ func verify(t *testing.T, root string, m map[string]entry) {
 }
 
 func TestUnsquashfs(t *testing.T) {
-	need(t, "unsquashfs")
+	testbed.Tools(t, "unsquashfs")
 	m := sample()
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
@@ -158,25 +149,14 @@ func TestUnsquashfs(t *testing.T) {
 // TestKernelMount reads the image through the Linux kernel's squashfs,
 // the reader that matters at boot.
 func TestKernelMount(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root (CI=true)")
-		}
-		t.Skip("needs root")
-	}
-	need(t, "mount", "umount")
+	testbed.Require(t, "mount", "umount")
 	m := sample()
 	dir := t.TempDir()
 	img := filepath.Join(dir, "root.squashfs")
 	if err := os.WriteFile(img, build(t, m, true), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mnt := filepath.Join(dir, "mnt")
-	os.Mkdir(mnt, 0o755)
-	if o, err := exec.Command("mount", "-t", "squashfs", "-o", "loop,ro", img, mnt).CombinedOutput(); err != nil {
-		t.Fatalf("mount: %v\n%s", err, o)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt := imagetest.Mount(t, img, "squashfs", "ro")
 	verify(t, mnt, m)
 	// Lookups by name (not only readdir) must find entries in the large
 	// directory: that exercises the sort order and header runs.

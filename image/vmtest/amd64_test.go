@@ -16,6 +16,7 @@ import (
 	"github.com/tcpbox/tcpbox/hack/qemu"
 	"github.com/tcpbox/tcpbox/hack/testbed"
 	"github.com/tcpbox/tcpbox/image/build"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
 )
 
 // The configuration change TestAmd64 makes through the admin API and
@@ -183,7 +184,7 @@ func TestAmd64(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	perm := extract(t, img, tab.Partitions[3])
+	perm := imagetest.Extract(t, img, tab.Partitions[3].Start, tab.Partitions[3].Sectors, "perm")
 	if out, err := exec.Command("e2fsck", "-fn", perm).CombinedOutput(); err != nil {
 		t.Errorf("e2fsck /perm after three boots: %v\n%s", err, out)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/tcpbox/tcpbox/hack/qemu"
 	"github.com/tcpbox/tcpbox/image/build"
-	"github.com/tcpbox/tcpbox/image/gpt"
+	"github.com/tcpbox/tcpbox/image/internal/imagetest"
 )
 
 const password = "vmtest-password"
@@ -46,22 +45,17 @@ func buildImage(t *testing.T, target string) string {
 func buildImageWith(t *testing.T, c *build.Config, size int64) string {
 	t.Helper()
 	target := c.Target
-	p := filepath.Join(t.TempDir(), "tcpbox-"+target+".img")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
+	f := imagetest.Blank(t, "tcpbox-"+target+".img", size)
 	c.Log = t.Logf
 	start := time.Now()
 	if err := build.Disk(f, size, c, false); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("built the %s image in %.1f s", target, time.Since(start).Seconds())
-	return p
+	return f.Name()
 }
 
 // boot starts a VM and waits for tcpbox's ready line, booting once more if
@@ -158,25 +152,6 @@ func freePorts(t *testing.T, n int) []int {
 		}
 	}
 	return ps
-}
-
-func extract(t *testing.T, img string, p gpt.Partition) string {
-	t.Helper()
-	in, err := os.Open(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out := filepath.Join(t.TempDir(), "part")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(f, io.NewSectionReader(in, int64(p.Start)*512, int64(p.Sectors)*512)); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func lastLine(s string) string {

@@ -64,18 +64,25 @@ func checkBalance(t *testing.T, c Counters) {
 	}
 }
 
+// passAll offers n frames of 60 bytes at time 0, taking out at once each
+// one the pipe lets through (no delay configured), so that only the loss
+// counters change.
+func passAll(p *pipe, n int) {
+	for i := 0; i < n; i++ {
+		f := mkFrame(i, 60)
+		p.offer(0, &f)
+		if idx, ok := p.pop(0); ok {
+			p.give(idx)
+		}
+	}
+}
+
 func TestLossRate(t *testing.T) {
 	for _, loss := range []float64{0.01, 0.1, 0.5} {
 		for seed := int64(1); seed <= 3; seed++ {
 			p := newPipe(Direction{Loss: loss}, seed, streamTX, 1514)
 			const n = 100_000
-			for i := 0; i < n; i++ {
-				f := mkFrame(i, 60)
-				p.offer(0, &f)
-				if idx, ok := p.pop(0); ok {
-					p.give(idx)
-				}
-			}
+			passAll(p, n)
 			c := p.counters()
 			got := float64(c.DropLoss) / n
 			// Five standard deviations of a binomial proportion.
@@ -140,13 +147,7 @@ func TestGilbertElliottBursts(t *testing.T) {
 func TestGilbertElliottStateLoss(t *testing.T) {
 	p := newPipe(Direction{GE: GilbertElliott{P: 0.5, R: 0.5, H: 0.6, K: 0.9}}, 7, streamTX, 1514)
 	const n = 100_000
-	for i := 0; i < n; i++ {
-		f := mkFrame(i, 60)
-		p.offer(0, &f)
-		if idx, ok := p.pop(0); ok {
-			p.give(idx)
-		}
-	}
+	passAll(p, n)
 	got := float64(p.c.DropBurst) / n
 	if want := (0.1 + 0.4) / 2; math.Abs(got-want) > 0.01 {
 		t.Errorf("loss %.4f, want %.4f", got, want)

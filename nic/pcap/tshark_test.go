@@ -63,12 +63,7 @@ func fold(s uint32) uint16 {
 // independent judge, read them back: every frame parsed, none malformed,
 // checksums good, nanosecond timestamps intact.
 func TestTsharkReads(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		if testbed.CI() {
-			t.Fatal("tshark missing")
-		}
-		t.Skip("tshark missing")
-	}
+	testbed.Tools(t, "tshark")
 	path := filepath.Join(t.TempDir(), "cap.pcap")
 	f, err := os.Create(path)
 	if err != nil {

@@ -112,6 +112,11 @@ try {
   check(next > 0, 'a new connection arrived (' + next + ')');
   await page.goto(base + '/connections?service=' + service);
   await shot('connections');
+  // Choosing a state filters at once, keeping the service filter.
+  await Promise.all([page.waitForNavigation(), page.selectOption('form.filters select[name="state"]', 'ESTABLISHED')]);
+  const states = await page.$$eval('#conns tr[data-state]', (rs) => rs.map((r) => r.getAttribute('data-state')));
+  check(page.url().includes('state=ESTABLISHED') && page.url().includes('service=' + service) &&
+    states.length > 0 && states.every((s) => s === 'ESTABLISHED'), `state filter on change: ${page.url()} ${states}`);
   await page.goto(base + '/connections/' + next);
   const used = await page.textContent('td[data-k="congestion"]');
   check(used.trim() === algorithm, `connection ${next} names its algorithm ${algorithm} (${used})`);

@@ -1,5 +1,6 @@
 // tcpbox admin: the only script. It refreshes the connection page from its
-// JSON twin once a second and trims the tuning form to changed fields;
+// JSON twin once a second, trims the tuning form to changed fields and
+// applies the connection filters as they change;
 // every page works without it.
 (function () {
   'use strict';
@@ -15,6 +16,11 @@
       });
     });
   }
+  // Connections: a changed service or state filter applies at once (the
+  // Filter button stays for pages without this script).
+  document.querySelectorAll('form.filters select').forEach(function (sel) {
+    sel.addEventListener('change', function () { sel.form.submit(); });
+  });
   // Auto-refresh (opt-in, remembered per browser): re-fetch the page and
   // replace its main part every 2 s, so counters and rates move.
   var auto = document.getElementById('autorefresh');
