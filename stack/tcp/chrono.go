@@ -33,7 +33,10 @@ func (c *Conn) chronoUpdate(now time.Duration) {
 		s = chronoIdle
 	case unsent > 0 && c.sndWnd-c.flight() < min(unsent, c.sndMSS):
 		s = chronoRwnd
-	case c.snd.free() == 0:
+	case c.snd.free() == 0 && unsent <= 0 && !c.ccs.CwndLimited():
+		// Linux's tcp_cwnd_validate: the send buffer is the limit only
+		// when the window is not and all the buffered data is out; a
+		// full buffer queued behind a full window is busy time.
 		s = chronoSndBuf
 	default:
 		s = chronoBusy
