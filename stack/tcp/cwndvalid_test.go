@@ -57,7 +57,8 @@ func (h *harness) ackFlight(wnd uint16) int {
 // An application that writes two segments per round trip keeps a flight
 // of two segments: the window stays at its initial 10 segments (twice
 // the flight is below it), where without validation slow start would
-// add two segments per round, to 110 after 50 rounds.
+// add two segments per round, to 110 after 50 rounds, and release them
+// in one burst when the application speeds up.
 func TestCwndValidationSmallWrites(t *testing.T) {
 	for _, name := range windowGrowers {
 		h := establishedWith(t, name)
@@ -77,6 +78,13 @@ func TestCwndValidationSmallWrites(t *testing.T) {
 		if in.Cwnd != iw || in.CwndLimited {
 			t.Fatalf("%s: cwnd %d (CwndLimited %v) after 50 rounds of 2-segment flights, want it held at %d",
 				name, in.Cwnd, in.CwndLimited, iw)
+		}
+		// A burst after the app-limited phase is the window's 10
+		// segments, not the 110 an unvalidated window would release.
+		h.c.Write(data(200000))
+		h.flush()
+		if n := len(h.out); n != iw/1000 {
+			t.Fatalf("%s: burst of %d segments after the app-limited phase, want %d", name, n, iw/1000)
 		}
 	}
 }
