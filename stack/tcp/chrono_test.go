@@ -8,7 +8,8 @@ import (
 // tcp_info's sndbuf_limited time counts only when the send buffer, not
 // the window, holds the sender back (Linux's tcp_cwnd_validate): a full
 // buffer queued behind a full window is busy time; a small buffer whose
-// contents are all in flight below the window is sndbuf-limited time.
+// contents are in flight below the window (but for a tail Nagle holds)
+// is sndbuf-limited time.
 func TestInfoSndBufLimitedOnlyWhenWindowIsNot(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
