@@ -13,13 +13,7 @@ func TestPipeEveryAlgorithm(t *testing.T) {
 	for _, name := range cc.Names() {
 		t.Run(name, func(t *testing.T) {
 			cfg := DefaultConfig()
-			cfg.Congestion = func() cc.Algorithm {
-				a, err := cc.New(name, cc.Options{InitialWindow: cfg.InitialCwnd})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return a
-			}
+			useAlgorithm(t, &cfg, name)
 			p := newPipe(t, cfg, cfg, 11, 0.02)
 			p.jitter = 3 * time.Millisecond
 			p.transfer(1<<20, 128<<10, 2*time.Hour)

@@ -33,7 +33,12 @@ func (c *Conn) chronoUpdate(now time.Duration) {
 		s = chronoIdle
 	case unsent > 0 && c.sndWnd-c.flight() < min(unsent, c.sndMSS):
 		s = chronoRwnd
-	case c.snd.free() == 0:
+	case c.snd.free() == 0 && unsent < c.sndMSS && !c.ccs.CwndLimited():
+		// Linux's tcp_cwnd_validate: the send buffer is the limit only
+		// when the window is not and the buffered data is out (here: no
+		// full segment waits; a shorter tail is Nagle's, held for want
+		// of data the full buffer cannot take). A full buffer queued
+		// behind a full window is busy time.
 		s = chronoSndBuf
 	default:
 		s = chronoBusy

@@ -153,7 +153,8 @@ type Conn struct {
 	rstPending bool
 	rst        Segment
 
-	chrono chronoState
+	chrono     chronoState
+	cwndUseEnd Seq // the window of ccs.CwndFull and ccs.MaxFlight ends when SND.UNA reaches it (cwndvalid.go)
 
 	out   Segment // the segment handed to emit, reused
 	stats stats

@@ -53,6 +53,13 @@ type Info struct {
 	DeliveryRate   uint64
 	Reordering     int
 
+	// CwndLimited: the window, not the application or the peer's window,
+	// limited sending lately, so the algorithm may grow Cwnd (Linux's
+	// tcp_is_cwnd_limited, which tcp_info does not export). False means
+	// Cwnd is held where it is: a larger value would not be validated by
+	// use (cc.Sender.CwndLimited).
+	CwndLimited bool
+
 	// Queues.
 	Unacked, Sacked, Lost, Retrans int // segments, like tcp_info
 	NotSentBytes                   int

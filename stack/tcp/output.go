@@ -182,6 +182,7 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	sent = c.tlpRetransmit(now, emit) || sent
 	override := c.forceSend
 	c.forceSend = false
+	nxt := c.sndNxt
 	for {
 		off := c.sndNxt.Sub(c.sndBufSeq)
 		avail := c.snd.n - off
@@ -264,6 +265,7 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 		}
 		break
 	}
+	c.cwndValidate(c.sndNxt != nxt)
 	if c.tlp.newData {
 		c.tlp.newData, c.tlp.out = false, false // the probe could not go
 	}

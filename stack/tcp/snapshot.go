@@ -93,6 +93,7 @@ func (c *Conn) Info(now time.Duration) Info {
 	}
 	in.TimeInState[c.state] += now - c.stateSince
 	in.BusyTime, in.RwndLimited, in.SndBufLimited = c.chronoTimes(now)
+	in.CwndLimited = c.ccs.CwndLimited()
 	if c.synchronized() && c.cfg.DelayedAck > 0 {
 		in.ATO = c.cfg.DelayedAck
 	}

@@ -18,8 +18,23 @@ type Sender struct {
 	SRTT, MinRTT time.Duration
 
 	// AppLimited is set by the sender when the application, not cwnd,
-	// limited the last flight (RFC 7661 / delivery-rate estimation).
+	// limited the last flight (RFC 7661 / delivery-rate estimation). It
+	// describes one moment; whether to grow the window is CwndLimited's
+	// question.
 	AppLimited bool
+
+	// Congestion-window validation (validate.go): the sender keeps these
+	// after each pass that sends new data, as Linux's tcp_cwnd_validate
+	// keeps is_cwnd_limited and max_packets_out; algorithms ask
+	// CwndLimited before they grow Cwnd.
+	//
+	// CwndFull: the flight filled Cwnd at some transmission in the
+	// current window (a window ends when what was outstanding at its
+	// start is acknowledged). MaxFlight: the most bytes outstanding
+	// after a transmission in the current window; 0 means the sender
+	// does not measure, and CwndLimited then always allows growth.
+	CwndFull  bool
+	MaxFlight int
 }
 
 // InitialSsthresh is "arbitrarily high" (RFC 5681 §3.1).

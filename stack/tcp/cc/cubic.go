@@ -78,7 +78,11 @@ func (c *Cubic) OnAck(s *Sender, a *Ack) {
 	if s.InRecovery {
 		return // the sender sizes the window during recovery
 	}
+	limited := s.CwndLimited() // §5.8; see validate.go
 	if s.Cwnd < s.Ssthresh {
+		if !limited {
+			return
+		}
 		c.epochOn = false
 		if !c.hs.done {
 			c.hs.slowStart(s, a) // §4.10: HyStart++ in slow start
@@ -93,9 +97,11 @@ func (c *Cubic) OnAck(s *Sender, a *Ack) {
 	if !c.epochOn {
 		c.startEpoch(a.Now, cwnd)
 	}
-	if s.AppLimited {
+	if !limited || s.AppLimited {
 		// §5.8: an application-limited flow does not grow the window,
-		// and the time it spends so is not part of t.
+		// and the time it spends so is not part of t. It is limited
+		// when its window went unused over the last window (CwndLimited)
+		// or is going unused now (AppLimited).
 		if d := a.Now - c.lastAck; d > 0 {
 			c.epochStart += d
 		}

@@ -90,7 +90,10 @@ func fuzzBody(t *testing.T, data []byte) {
 			s.SRTT = time.Duration(int32(r.u32())) * time.Microsecond
 		case 7:
 			s.InRecovery = !s.InRecovery
-			s.AppLimited = r.u8()&1 == 1
+			v := r.u8()
+			s.AppLimited = v&1 == 1
+			// The sender's cwnd validation, any value (validate.go).
+			s.CwndFull, s.MaxFlight = v&2 != 0, int(int32(r.u32()))
 		}
 		_ = PhaseOf(a, s)
 	}

@@ -28,8 +28,8 @@ func (r *Reno) OnAck(s *Sender, a *Ack) {
 		return
 	}
 	r.rtoBackoff = false
-	if s.InRecovery {
-		return
+	if s.InRecovery || !s.CwndLimited() {
+		return // an unused window is not grown (validate.go)
 	}
 	renoGrow(s, &r.acc, a.Acked)
 }
