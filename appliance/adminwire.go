@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -69,6 +70,26 @@ func (b *box) password(d *admin.Deps) error {
 		d.CheckPassword = func(u, p string) bool { return u == user && config.CheckPassword(h, p) }
 	}
 	return nil
+}
+
+// counterPeriod is how often the admin page's counters are read for the
+// overview's rates (admin.Handler.SampleCounters).
+const counterPeriod = time.Second
+
+// sampleCounters reads the counters for the overview's rates every
+// period until ctx ends.
+func sampleCounters(ctx context.Context, h *admin.Handler, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	h.SampleCounters()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.SampleCounters()
+		}
+	}
 }
 
 // effective is the configuration the current instance runs: the file's

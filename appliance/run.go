@@ -185,6 +185,8 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	defer stopTrace()
 	wg.Add(1)
 	go func() { defer wg.Done(); b.trace.run(tctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); sampleCounters(tctx, h, counterPeriod) }()
 	adminURL := ""
 	if addr := b.adminAddr(&eff); addr != "" {
 		ln, err := net.Listen("tcp", addr)

@@ -66,7 +66,7 @@ var explain = map[string]string{
 	"window_plot":   "cwnd, ssthresh and bytes in flight per ACK. Sawtooth = loss-based control; drops mark losses or timeouts.",
 	"rate_plot":     "Delivery rate per ACK: the throughput the peer actually acknowledges.",
 	"drops":         "Packets discarded and why. A growing count points at the problem.",
-	"rate":          "Change per second since the previous view (at least a second ago).",
+	"rate":          "Change per second over the last one to two seconds (the box reads its counters every second).",
 }
 
 // explainText is the template function: an explanation or "".
