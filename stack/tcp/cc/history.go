@@ -22,6 +22,7 @@ import "time"
 type History struct {
 	pts      []HistoryPoint
 	origin   time.Duration // start of the first interval
+	end      time.Duration // end of the newest interval
 	interval time.Duration
 	max      int
 }
@@ -87,27 +88,29 @@ func (h *History) Record(p TracePoint) {
 		}
 		h.origin = p.At
 	}
-	k := h.index(p.At)
-	if n := len(h.pts); n > 0 && k <= h.index(h.pts[n-1].At) {
-		h.pts[n-1].add(p)
+	// The common case, without a division: within the newest interval.
+	if n := len(h.pts); n > 0 && p.At < h.end {
+		h.pts[n-1].add(&p)
 		return
 	}
 	for len(h.pts) == h.max {
 		h.merge()
-		k = h.index(p.At)
-		if k <= h.index(h.pts[len(h.pts)-1].At) {
-			h.pts[len(h.pts)-1].add(p)
+		if p.At < h.end {
+			h.pts[len(h.pts)-1].add(&p)
 			return
 		}
 	}
+	k := h.index(p.At)
 	if len(h.pts) == cap(h.pts) {
 		nb := make([]HistoryPoint, len(h.pts), min(2*cap(h.pts), h.max))
 		copy(nb, h.pts)
 		h.pts = nb
 	}
 	c := clamp32(p.Cwnd)
-	h.pts = append(h.pts, HistoryPoint{At: h.origin + time.Duration(k)*h.interval, CwndMin: c, CwndMax: c})
-	h.pts[len(h.pts)-1].add(p)
+	at := h.origin + time.Duration(k)*h.interval
+	h.pts = append(h.pts, HistoryPoint{At: at, CwndMin: c, CwndMax: c})
+	h.end = at + h.interval
+	h.pts[len(h.pts)-1].add(&p)
 }
 
 // index is the number of the interval that t falls in.
@@ -119,7 +122,7 @@ func (h *History) index(t time.Duration) int64 {
 }
 
 // add folds a sample into the interval.
-func (hp *HistoryPoint) add(p TracePoint) {
+func (hp *HistoryPoint) add(p *TracePoint) {
 	c := clamp32(p.Cwnd)
 	hp.Cwnd, hp.CwndMin, hp.CwndMax = c, min(hp.CwndMin, c), max(hp.CwndMax, c)
 	hp.Ssthresh, hp.InFlight, hp.SRTT = clamp32(p.Ssthresh), clamp32(p.InFlight), p.SRTT
@@ -149,6 +152,7 @@ func (h *History) merge() {
 		w++
 	}
 	h.pts = h.pts[:w]
+	h.end = h.pts[w-1].At + h.interval
 }
 
 // Interval returns the current length of each point's interval.

@@ -60,6 +60,11 @@ func (t *Trace) Record(p TracePoint) {
 		t.hist = NewHistory(HistoryPoints, HistoryInterval)
 	}
 	t.hist.Record(p)
+	t.recordRing(p)
+}
+
+// recordRing adds a point to the ring alone.
+func (t *Trace) recordRing(p TracePoint) {
 	if !t.full && len(t.buf) < t.max {
 		if len(t.buf) == cap(t.buf) {
 			nb := make([]TracePoint, len(t.buf), min(max(2*cap(t.buf), traceStart), t.max))
