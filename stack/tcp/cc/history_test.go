@@ -23,7 +23,7 @@ func TestHistoryIntervals(t *testing.T) {
 	rec(50, 30, EventInvalid)
 	rec(99, 20, EventFastRecovery)
 	rec(100, 5, EventInvalid)
-	rec(740, 7, EventRTO) // after an idle gap
+	rec(740, 7, EventRTO)    // after an idle gap
 	rec(20, 9, EventInvalid) // older than the newest interval: counts in it
 	got := h.Snapshot(nil)
 	want := []HistoryPoint{
