@@ -40,6 +40,12 @@ func TestTickLabels(t *testing.T) {
 		{fmtBytesTick(125000), "125kB"},
 		{fmtBytesTick(1.5e6), "1.5MB"},
 		{fmtBytesTick(0), "0B"},
+		{fmtPerSecond(ptr(53695.7)), "53.7k/s"},
+		{fmtPerSecond(ptr(76117557.6)), "76.1M/s"},
+		{fmtPerSecond(ptr(1000)), "1k/s"},
+		{fmtPerSecond(ptr(0.7)), "0.7/s"},
+		{fmtPerSecond(ptr(0)), "0/s"},
+		{fmtPerSecond(nil), "—"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
@@ -64,3 +70,5 @@ func TestTickLabels(t *testing.T) {
 		t.Error("rate axis labelled with exponents")
 	}
 }
+
+func ptr(v float64) *float64 { return &v }
