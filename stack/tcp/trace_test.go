@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
@@ -29,5 +30,42 @@ func TestTraceSteadyStateZeroAllocs(t *testing.T) {
 	}
 	if p := pts[len(pts)-1]; p.Delivered < 2599*int64(len(w.chunk)) { // the last round's tail may await its ACK
 		t.Fatalf("newest point delivered %d bytes of the %d sent", p.Delivered, 2600*len(w.chunk))
+	}
+}
+
+// TestHistoryRecordsRecovery: the history is empty until data is
+// acknowledged; a loss episode's events land in the intervals where they
+// happened, and the history outlives the small ring.
+func TestHistoryRecordsRecovery(t *testing.T) {
+	cfg := recoveryConfig()
+	cfg.TracePoints = 4
+	h := newHarness(t, cfg)
+	h.establishSACK()
+	if pts, iv, opened := h.c.History(nil); len(pts) != 0 || iv != 0 || opened > h.now {
+		t.Fatalf("history before any data: %d points of %v, opened %v", len(pts), iv, opened)
+	}
+	h.sendSegs(10)
+	h.now += 150 * time.Millisecond
+	lossAt := h.now
+	h.ackSACK(0, [2]int{1000, 2000})
+	h.ackSACK(0, [2]int{1000, 3000})
+	h.ackSACK(0, [2]int{1000, 4000}) // the third SACKed segment: segment 0 is lost (RFC 6675 §5)
+	h.outData(0)
+	h.now += 300 * time.Millisecond
+	exitAt := h.now
+	h.ackSACK(10000)
+	pts, iv, _ := h.c.History(nil)
+	if iv != cc.HistoryInterval || len(pts) != 2 {
+		t.Fatalf("%d points of %v: %+v", len(pts), iv, pts)
+	}
+	in := func(p cc.HistoryPoint, at time.Duration) bool { return p.At <= at && at < p.At+iv }
+	if !in(pts[0], lossAt) || !pts[0].Events.Has(cc.EventFastRecovery) || pts[0].Events.Has(cc.EventRecoveryExit) {
+		t.Errorf("loss at %v: interval %+v", lossAt, pts[0])
+	}
+	if !in(pts[1], exitAt) || !pts[1].Events.Has(cc.EventRecoveryExit) || pts[1].Delivered != 10000 {
+		t.Errorf("recovery left at %v with 10000 B delivered: interval %+v", exitAt, pts[1])
+	}
+	if pts[0].CwndMin > pts[0].CwndMax || pts[1].Cwnd != int32(h.c.Info(h.now).Cwnd) {
+		t.Errorf("cwnd %+v, now %d", pts, h.c.Info(h.now).Cwnd)
 	}
 }
