@@ -285,3 +285,25 @@ func TestLoginThrottle(t *testing.T) {
 		t.Fatalf("after waiting: %d", r.code)
 	}
 }
+
+// TestSampleCountersConcurrent: the appliance's sampling goroutine and
+// page views at once (run with -race).
+func TestSampleCountersConcurrent(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 50 {
+			e.h.SampleCounters()
+		}
+	}()
+	for range 20 {
+		e.clock.Advance(300 * time.Millisecond)
+		overviewRate(t, e, "rx_frames")
+	}
+	wg.Wait()
+	if r := overviewRate(t, e, "rx_frames"); r == nil {
+		t.Fatal("no rate after sampling")
+	}
+}
