@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"github.com/tcpbox/tcpbox/services/svc"
 	"github.com/tcpbox/tcpbox/stack"
 	"github.com/tcpbox/tcpbox/stack/tcp"
-	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
 // adminHandler builds the admin page over the box: every adapter reads
@@ -71,6 +71,26 @@ func (b *box) password(d *admin.Deps) error {
 	return nil
 }
 
+// counterPeriod is how often the admin page's counters are read for the
+// overview's rates (admin.Handler.SampleCounters).
+const counterPeriod = time.Second
+
+// sampleCounters reads the counters for the overview's rates every
+// period until ctx ends.
+func sampleCounters(ctx context.Context, h *admin.Handler, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	h.SampleCounters()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.SampleCounters()
+		}
+	}
+}
+
 // effective is the configuration the current instance runs: the file's
 // with the command line's overrides.
 func (b *box) effective() config.Config {
@@ -83,26 +103,6 @@ func (b *box) effective() config.Config {
 // connections lists the current stack's TCP connections. The instance is
 // nil only until the first one starts (the page on tcpbox's own address
 // may answer a moment before Run records it).
-// connTrace is the admin page's plot data for connection id: the stack's
-// per-ACK trace (cwnd, ssthresh, bytes in flight, SRTT, delivery rate and
-// recovery events) when the connection keeps one, else the 200 ms
-// tcp_info samples of traceSampler.
-func (b *box) connTrace(id uint64) []admin.TracePoint {
-	if in := b.cur.Load(); in != nil {
-		if pts, ok := in.st.TCPTrace(id); ok && len(pts) > 0 {
-			out := make([]admin.TracePoint, len(pts))
-			for i, p := range pts {
-				out[i] = admin.TracePoint{At: p.At - pts[0].At, Cwnd: p.Cwnd, Ssthresh: p.Ssthresh, InFlight: p.InFlight, SRTT: p.SRTT, DeliveryRate: p.DeliveryRate}
-				if p.Event != cc.EventInvalid {
-					out[i].Event = p.Event.String()
-				}
-			}
-			return out
-		}
-	}
-	return b.trace.Trace(id)
-}
-
 func (b *box) connections() []tcp.Info {
 	in := b.cur.Load()
 	if in == nil {

@@ -34,7 +34,6 @@ type box struct {
 	captures *admin.Capturer
 	pcapFile *os.File
 	user     string
-	trace    *traceSampler
 	handler  http.Handler // the admin page, also served on tcpbox's address when configured
 	// svcCounters keeps the services' counters across their re-creation.
 	svcCounters *serviceCounters

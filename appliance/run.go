@@ -160,7 +160,6 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	}
 	// The admin page's adapters read the current instance only when a
 	// request comes, and requests come once the page listens, below.
-	b.trace = newTraceSampler(b.connections)
 	h, err := b.adminHandler(logs)
 	if err != nil {
 		return err
@@ -181,10 +180,10 @@ func Run(ctx context.Context, cfg Config) (err error) {
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	tctx, stopTrace := context.WithCancel(ctx)
-	defer stopTrace()
+	sctx, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
 	wg.Add(1)
-	go func() { defer wg.Done(); b.trace.run(tctx) }()
+	go func() { defer wg.Done(); sampleCounters(sctx, h, counterPeriod) }()
 	adminURL := ""
 	if addr := b.adminAddr(&eff); addr != "" {
 		ln, err := net.Listen("tcp", addr)

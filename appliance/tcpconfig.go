@@ -107,8 +107,9 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 }
 
 // traceACKs bounds each connection's per-ACK trace, which the admin
-// page plots: the ring grows as ACKs arrive, so an idle connection keeps
-// a few points and a busy one at most this many (about 200 KiB).
+// page plots: the ring grows as ACKs arrive, so a connection that sent
+// nothing keeps none and a busy one at most this many (176 KiB), beside
+// the history of its whole life (at most 48 KiB: cc.HistoryPoints).
 const traceACKs = 2048
 
 // tcpOptions are the listener options of a service using profile name.

@@ -130,7 +130,7 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	if opts.DHCP {
 		s.startDHCP()
 	} else {
-		s.log.Info("address", "addr", opts.Addr, "gateway", opts.Gateway)
+		s.log.Info("address", "addr", opts.Addr, "gateway", logGateway(opts.Gateway))
 		s.announceAddress()
 	}
 	return s, nil
@@ -180,7 +180,7 @@ func (s *Stack) setAddress(addr netip.Prefix, gateway netip.Addr) {
 	if old.Prefix == addr && old.Gateway == gateway {
 		return
 	}
-	s.log.Info("address", "addr", addr, "gateway", gateway, "was", old.Prefix)
+	s.log.Info("address", "addr", addr, "gateway", logGateway(gateway), "was", old.Prefix)
 	s.addrMu.Lock()
 	close(s.addrCh)
 	s.addrCh = make(chan struct{})

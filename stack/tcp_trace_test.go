@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
 // TestTCPTrace: a dial WithTrace(n) keeps a bounded per-ACK trace that
@@ -53,6 +55,20 @@ func TestTCPTrace(t *testing.T) {
 		if pt.Cwnd <= 0 || (i > 0 && pt.At < tr[i-1].At) {
 			t.Fatalf("point %d: %+v", i, pt)
 		}
+	}
+	// The history covers the connection from its first data to now in
+	// intervals of 100 ms (a short transfer: no merge yet), and its
+	// delivered count reached everything acknowledged.
+	d, ok := p.a.TCPTraceData(id)
+	if !ok || len(d.History) == 0 || d.Interval != cc.HistoryInterval || len(d.Points) != 16 {
+		t.Fatalf("trace data: found %v, %d history points of %v, %d trace points", ok, len(d.History), d.Interval, len(d.Points))
+	}
+	first, last := d.History[0], d.History[len(d.History)-1]
+	if first.At < d.Opened || last.At > d.Now || last.Delivered < 16*64<<10 || last.Cwnd != int32(d.Points[15].Cwnd) {
+		t.Fatalf("history %+v .. %+v, opened %v, now %v, last trace point %+v", first, last, d.Opened, d.Now, d.Points[15])
+	}
+	if _, ok := p.a.TCPTraceData(id + 1000); ok {
+		t.Fatal("trace data for an unknown id")
 	}
 	if _, ok := p.a.TCPTrace(id + 1000); ok {
 		t.Fatal("a trace for an unknown id")

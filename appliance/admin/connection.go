@@ -23,13 +23,13 @@ type infoGroup struct {
 }
 
 type connData struct {
-	ID     uint64                   `json:"id"`
-	State  string                   `json:"state"`
-	Error  string                   `json:"error,omitempty"`
-	Groups []infoGroup              `json:"groups,omitempty"`
-	Info   *tcp.Info                `json:"info,omitempty"`
-	Trace  []TracePoint             `json:"trace"`
-	Plots  map[string]template.HTML `json:"plots,omitempty"`
+	ID     uint64      `json:"id"`
+	State  string      `json:"state"`
+	Error  string      `json:"error,omitempty"`
+	Groups []infoGroup `json:"groups,omitempty"`
+	Info   *tcp.Info   `json:"info,omitempty"`
+	ConnTrace
+	Plots map[string]template.HTML `json:"plots,omitempty"`
 }
 
 func (h *Handler) connection(r *http.Request) (string, any, int) {
@@ -54,9 +54,9 @@ func (h *Handler) connection(r *http.Request) (string, any, int) {
 	d.State = d.Info.State.String()
 	d.Groups = infoGroups(d.Info)
 	if h.d.Trace != nil {
-		d.Trace = h.d.Trace(id)
+		d.ConnTrace = h.d.Trace(id)
 	}
-	d.Plots = tracePlots(d.Trace)
+	d.Plots = tracePlots(&d.ConnTrace)
 	return fmt.Sprintf("Connection %d: %s ↔ %s", id, d.Info.Local, d.Info.Remote), d, 0
 }
 

@@ -40,8 +40,8 @@ type Deps struct {
 	NoEffect []string
 
 	Connections func() []tcp.Info
-	// Trace returns a connection's trace, oldest first (nil if unknown).
-	Trace    func(id uint64) []TracePoint
+	// Trace returns what a connection's page plots (zero if unknown).
+	Trace    func(id uint64) ConnTrace
 	Counters func() []Counter
 	Link     func() LinkInfo
 	Services func() []ServiceInfo
@@ -60,18 +60,6 @@ type ConfigStore interface {
 	Get() config.Config
 	Save(config.Config) error // validates; refuses an invalid config with config.Errors
 	Warning() string          // a problem found at start, shown on every page
-}
-
-// TracePoint is one sample of a connection's congestion state, taken per
-// ACK (issue 4).
-type TracePoint struct {
-	At           time.Duration `json:"at"` // when, on a clock of the connection's own: since it started, or since the trace's first point; only differences count
-	Cwnd         int           `json:"cwnd"`
-	Ssthresh     int           `json:"ssthresh"`
-	InFlight     int           `json:"in_flight"` // bytes sent and not yet acknowledged or marked lost
-	SRTT         time.Duration `json:"srtt"`
-	DeliveryRate uint64        `json:"delivery_rate"`   // bytes per second
-	Event        string        `json:"event,omitempty"` // "loss", "recovery", "rto", ... or ""
 }
 
 // Counter is one stack counter. Drop counters have Drop set and name

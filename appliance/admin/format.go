@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,12 +14,7 @@ var funcs = template.FuncMap{
 	"size":    func(n int) string { return fmtBytes(uint64(max(n, 0))) },
 	"rate":    fmtRate,
 	"dur":     fmtDur,
-	"ratef": func(p *float64) string {
-		if p == nil {
-			return "—"
-		}
-		return fmt.Sprintf("%.1f/s", *p)
-	},
+	"ratef":   fmtPerSecond,
 	"since": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -84,4 +80,26 @@ func trimZero(s string) string {
 		return s
 	}
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+}
+
+// fmtPerSecond is a counter's rate with a decimal prefix and three
+// significant digits, as a person reads it: 53.7k/s, 76.1M/s, 0.7/s; "—"
+// when there is none yet.
+func fmtPerSecond(p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	v := *p
+	for _, u := range []struct {
+		div    float64
+		prefix string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if v >= u.div {
+			return strconv.FormatFloat(v/u.div, 'g', 3, 64) + u.prefix + "/s"
+		}
+	}
+	if v == 0 {
+		return "0/s"
+	}
+	return trimZero(fmt.Sprintf("%.1f", v)) + "/s"
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 )
@@ -36,31 +37,38 @@ func TestTickLabels(t *testing.T) {
 		{fmtMbit(3750), "3.75G"},
 		{fmtMbit(500), "500M"},
 		{fmtMbit(0), "0"},
+		{fmtBytesTick(125000), "125kB"},
+		{fmtBytesTick(1.5e6), "1.5MB"},
+		{fmtBytesTick(0), "0B"},
+		{fmtPerSecond(ptr(53695.7)), "53.7k/s"},
+		{fmtPerSecond(ptr(76117557.6)), "76.1M/s"},
+		{fmtPerSecond(ptr(1000)), "1k/s"},
+		{fmtPerSecond(ptr(0.7)), "0.7/s"},
+		{fmtPerSecond(ptr(0)), "0/s"},
+		{fmtPerSecond(nil), "—"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
-	// A trace of 0.2 s gets five distinct x labels, not "0.0s 0.0s 0.1s".
+	// A trace of 0.2 s gets distinct x labels at round values, not
+	// "41.0s 41.0s 41.1s", in seconds since the connection opened (the
+	// per-ACK detail holds the last moments of a long connection).
 	tr := make([]TracePoint, 200)
 	for i := range tr {
-		tr[i] = TracePoint{At: time.Duration(i) * time.Millisecond, Cwnd: 10000 + i, DeliveryRate: 400e6}
+		tr[i] = TracePoint{At: 41*time.Second + time.Duration(i)*time.Millisecond, Cwnd: 10000 + i, DeliveryRate: 400e6}
 	}
-	// They count back from the newest sample: the trace may be the last
-	// moments of a long connection.
-	labels := map[string]bool{}
+	ct := &ConnTrace{Detail: tr}
 	var order []string
-	for _, m := range regexp.MustCompile(`class="xlab"[^>]*>([^<]+)<`).FindAllStringSubmatch(string(tracePlots(tr)["window"]), -1) {
-		if labels[m[1]] {
-			t.Errorf("x label %q twice", m[1])
-		}
-		labels[m[1]] = true
+	for _, m := range regexp.MustCompile(`class="xlab"[^>]*>([^<]+)<`).FindAllStringSubmatch(string(tracePlots(ct)["window"]), -1) {
 		order = append(order, m[1])
 	}
-	if len(order) != 6 || order[0] != "-0.2s" || order[5] != "0s" {
-		t.Errorf("x labels %q, want -0.2s … 0s", order)
+	if want := []string{"41s", "41.05s", "41.1s", "41.15s"}; !slices.Equal(order, want) {
+		t.Errorf("x labels %q, want %q", order, want)
 	}
-	if rate := string(tracePlots(tr)["rate"]); regexp.MustCompile(`\de[+-]\d`).MatchString(rate) {
+	if rate := string(tracePlots(ct)["rate"]); regexp.MustCompile(`\de[+-]\d`).MatchString(rate) {
 		t.Error("rate axis labelled with exponents")
 	}
 }
+
+func ptr(v float64) *float64 { return &v }

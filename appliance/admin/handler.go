@@ -32,7 +32,7 @@ type Handler struct {
 	changeMu sync.Mutex // one configuration change at a time
 
 	rateMu sync.Mutex
-	prev   sample // last counter sample, for rates
+	ring   counterRing // recent counter readings, for rates (rates.go)
 
 	throttle     loginThrottle
 	failedLogins atomic.Uint64

@@ -401,7 +401,7 @@ func TestConnectionPlotMoves(t *testing.T) {
 		t.Fatal("cwnd plot did not move")
 	}
 	page := e.do("GET", "/connections/1", nil).body
-	for _, w := range []string{"SND.UNA", "RCV.WND", "Congestion window", "Slow-start threshold", "plot-rtt", "plot-rate", `data-api="/api/connections/1"`} {
+	for _, w := range []string{"SND.UNA", "RCV.WND", "Congestion window", "Slow-start threshold", "plot-rtt", "plot-rate", "plot-history-window", "plot-history-rate", `data-api="/api/connections/1"`} {
 		if !strings.Contains(page, w) {
 			t.Errorf("connection page lacks %q", w)
 		}

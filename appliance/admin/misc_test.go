@@ -144,34 +144,63 @@ func TestHashChecker(t *testing.T) {
 	}
 }
 
+// overviewRate is the rate of counter name on /api/overview (nil: none).
+func overviewRate(t *testing.T, e *env, name string) *float64 {
+	var ov struct {
+		Counters []struct {
+			Name string
+			Rate *float64 `json:"rate_per_s"`
+		}
+	}
+	json.Unmarshal([]byte(e.do("GET", "/api/overview", nil).body), &ov)
+	for _, c := range ov.Counters {
+		if c.Name == name {
+			return c.Rate
+		}
+	}
+	t.Fatalf("%s missing", name)
+	return nil
+}
+
 func TestOverviewRates(t *testing.T) {
 	e := newEnv(t)
-	rate := func() *float64 {
-		var ov struct {
-			Counters []struct {
-				Name string
-				Rate *float64 `json:"rate_per_s"`
-			}
-		}
-		json.Unmarshal([]byte(e.do("GET", "/api/overview", nil).body), &ov)
-		for _, c := range ov.Counters {
-			if c.Name == "rx_frames" {
-				return c.Rate
-			}
-		}
-		t.Fatal("rx_frames missing")
-		return nil
-	}
+	rate := func() *float64 { return overviewRate(t, e, "rx_frames") }
+	// Nobody sampled: the first view has no rate, the next a second later has.
 	if r := rate(); r != nil {
-		t.Fatalf("first view has a rate: %v", *r)
+		t.Fatalf("first view without samples has a rate: %v", *r)
 	}
 	e.clock.Advance(2 * time.Second)
 	if r := rate(); r == nil || *r != 8000 {
 		t.Fatalf("rate %v, want 8000/s", r)
 	}
-	e.clock.Advance(100 * time.Millisecond) // too soon: the previous rate stands
+	e.clock.Advance(100 * time.Millisecond) // a quick reload compares with the reading 2.1 s old
 	if r := rate(); r == nil || *r != 8000 {
 		t.Fatalf("quick reload: %v", r)
+	}
+}
+
+// TestOverviewRatesFirstView: with the appliance sampling every second,
+// the first view already shows rates, over the newest reading a second
+// old; only a reading younger than 200 ms gives none. The ring is bounded.
+func TestOverviewRatesFirstView(t *testing.T) {
+	e := newEnv(t)
+	rate := func() *float64 { return overviewRate(t, e, "tx_frames") }
+	e.h.SampleCounters()
+	e.clock.Advance(100 * time.Millisecond)
+	if r := rate(); r != nil {
+		t.Fatalf("rate over 100 ms: %v", *r)
+	}
+	e.clock.Advance(400 * time.Millisecond)
+	if r := rate(); r == nil || *r != 7900 {
+		t.Fatalf("first view 0.5 s after a sample: rate %v, want 7900/s", r)
+	}
+	for range 20 {
+		e.clock.Advance(time.Second)
+		e.h.SampleCounters()
+	}
+	e.clock.Advance(300 * time.Millisecond)
+	if r := rate(); r == nil || *r != 7900 {
+		t.Fatalf("after 20 samples: rate %v, want 7900/s", r)
 	}
 }
 
@@ -254,5 +283,27 @@ func TestLoginThrottle(t *testing.T) {
 	e.clock.Advance(6 * time.Second)
 	if r := e.do("GET", "/", nil, from("198.18.0.66:1002", testPassword)); r.code != 200 {
 		t.Fatalf("after waiting: %d", r.code)
+	}
+}
+
+// TestSampleCountersConcurrent: the appliance's sampling goroutine and
+// page views at once (run with -race).
+func TestSampleCountersConcurrent(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 50 {
+			e.h.SampleCounters()
+		}
+	}()
+	for range 20 {
+		e.clock.Advance(300 * time.Millisecond)
+		overviewRate(t, e, "rx_frames")
+	}
+	wg.Wait()
+	if r := overviewRate(t, e, "rx_frames"); r == nil {
+		t.Fatal("no rate after sampling")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -155,7 +156,7 @@ func cwndAt(t time.Duration) (cwnd, ssthresh int, event string) {
 		cwnd += 90 * mss
 	}
 	if phase < 50*time.Millisecond && k > 0 {
-		event = "loss"
+		event = "fast_recovery"
 	}
 	return
 }
@@ -199,9 +200,10 @@ func (f *Fake) Connections() []tcp.Info {
 	return out
 }
 
-// Trace samples the sawtooth every 20 ms over the connection's life (at
-// most the last 2000 samples, like a bounded ring).
-func (f *Fake) Trace(id uint64) []admin.TracePoint {
+// Trace samples the sawtooth like the stack: per "ACK" every 2 ms over
+// the last 0.4 s, and a history of 100 ms intervals (doubled while more
+// than 1024) over the connection's whole life.
+func (f *Fake) Trace(id uint64) admin.ConnTrace {
 	now := f.Now()
 	f.mu.Lock()
 	var opened time.Time
@@ -212,22 +214,41 @@ func (f *Fake) Trace(id uint64) []admin.TracePoint {
 	}
 	f.mu.Unlock()
 	if opened.IsZero() {
-		return nil
+		return admin.ConnTrace{}
 	}
 	age := now.Sub(opened)
-	const step = 20 * time.Millisecond
-	from := time.Duration(0)
-	if n := age / step; n > 2000 {
-		from = (n - 2000) * step
-	}
-	var out []admin.TracePoint
-	for t := from; t <= age; t += step {
+	ct := admin.ConnTrace{Age: age, Interval: 100 * time.Millisecond}
+	const step = 2 * time.Millisecond
+	for t := max(0, age-400*time.Millisecond).Truncate(step); t <= age; t += step {
 		cwnd, ss, ev := cwndAt(t)
-		out = append(out, admin.TracePoint{At: t, Cwnd: cwnd, Ssthresh: ss, InFlight: cwnd * 9 / 10,
-			SRTT:         20*time.Millisecond + time.Duration(cwnd/mss)*50*time.Microsecond,
-			DeliveryRate: uint64(float64(cwnd) / 0.02), Event: ev})
+		ct.Detail = append(ct.Detail, admin.TracePoint{At: t, Cwnd: cwnd, Ssthresh: ss, InFlight: cwnd * 9 / 10,
+			SRTT: srttOf(cwnd), DeliveryRate: uint64(float64(cwnd) / 0.02), Event: ev})
 	}
-	return out
+	for age/ct.Interval > 1024 {
+		ct.Interval *= 2
+	}
+	for start := time.Duration(0); start < age; start += ct.Interval {
+		p := admin.HistoryPoint{At: start, CwndMin: 1 << 30}
+		var sum int
+		n := 0
+		for t := start; t < min(start+ct.Interval, age+1); t += 20 * time.Millisecond {
+			cwnd, ss, ev := cwndAt(t)
+			p.Cwnd, p.Ssthresh, p.InFlight, p.SRTT = cwnd, ss, cwnd*9/10, srttOf(cwnd)
+			p.CwndMin, p.CwndMax = min(p.CwndMin, cwnd), max(p.CwndMax, cwnd)
+			if ev != "" && !slices.Contains(p.Events, ev) {
+				p.Events = append(p.Events, ev)
+			}
+			sum += cwnd
+			n++
+		}
+		p.Throughput = uint64(float64(sum/n) / 0.02)
+		ct.History = append(ct.History, p)
+	}
+	return ct
+}
+
+func srttOf(cwnd int) time.Duration {
+	return 20*time.Millisecond + time.Duration(cwnd/mss)*50*time.Microsecond
 }
 
 // Counters grow linearly with time.

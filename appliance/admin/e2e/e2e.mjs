@@ -130,6 +130,18 @@ try {
     return el && el.getAttribute('points') !== prev;
   }, [sel, before], { timeout: 20000 });
   check(true, 'cwnd plot moved');
+  // The history plot covers the transfer so far, not the last fraction
+  // of a second: its cwnd line spans more than 5 s of the connection.
+  const hsel = '#plot-history-window polyline[data-series^="cwnd"]';
+  await page.waitForFunction((s) => {
+    const el = document.querySelector(s);
+    return el && el.getAttribute('points').trim().split(' ').length > 20 &&
+      parseFloat(el.getAttribute('data-t1')) - parseFloat(el.getAttribute('data-t0')) > 5;
+  }, hsel, { timeout: 30000 });
+  const hist = await page.evaluate(async (id) => (await (await fetch('/api/connections/' + id)).json()), next);
+  const span = (hist.history[hist.history.length - 1].at - hist.history[0].at) / 1e9;
+  check(hist.history.length > 20 && span > 5 && hist.trace.length > 0,
+    `history plot spans ${span.toFixed(1)} s in ${hist.history.length} points of ${hist.history_interval / 1e6} ms beside ${hist.trace.length} per-ACK points`);
   await shot('connection');
 
   // Capture: start, download the pcap.

@@ -56,7 +56,7 @@
       .then(function (d) {
         if (!d) return;
         // The plots are SVG rendered by the server (no charting library).
-        ['window', 'rtt', 'rate'].forEach(function (k) {
+        ['window', 'rtt', 'rate', 'history_window', 'history_rtt', 'history_rate'].forEach(function (k) {
           var el = document.getElementById('p-' + k);
           if (el && d.plots && d.plots[k]) el.innerHTML = d.plots[k];
         });
