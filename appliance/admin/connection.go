@@ -133,6 +133,7 @@ func infoGroups(c *tcp.Info) []infoGroup {
 			row("delivery_rate", "Delivery rate", fmtRate(c.DeliveryRate)),
 			row("pacing_rate", "Pacing rate", fmtRate(c.PacingRate)),
 			row("reordering", "Reordering", i(c.Reordering)),
+			row("cwnd_limited", "Window limited", yesNo(c.CwndLimited)),
 		}},
 		{"Queues", []infoRow{
 			row("unacked", "Unacked (segments)", i(c.Unacked)),
@@ -171,4 +172,11 @@ func timeRows(c *tcp.Info, row func(key, label, value string) infoRow) []infoRow
 		}
 	}
 	return rows
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -42,6 +42,7 @@ var explain = map[string]string{
 	"backoff":             "How many times the RTO has doubled since the last ACK of new data.",
 	"retransmits":         "Retransmissions of the current segment without an ACK.",
 	"delivery_rate":       "Recent rate at which the peer acknowledged data.",
+	"cwnd_limited":        "Whether the sender filled cwnd in the last window (Linux tcp_is_cwnd_limited): only then do Reno, NewReno and CUBIC grow it (RFC 7661).",
 	"pacing_rate":         "Rate at which segments are spread out, if pacing.",
 	"unacked":             "Segments in flight.",
 	"sacked":              "Segments the peer reported received out of order (SACK).",
