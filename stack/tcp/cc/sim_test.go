@@ -2,6 +2,7 @@ package cc
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -27,6 +28,15 @@ type simConfig struct {
 	Queue    int           // bottleneck queue in bytes
 	Loss     float64       // random loss probability per segment
 	Drop     []int         // segment numbers whose first transmission is lost
+	// Late segments' first transmissions reach the receiver LateBy after
+	// their successors (reordering): the idealised sender takes them for
+	// lost and retransmits them spuriously.
+	Late   []int
+	LateBy time.Duration
+	// WakeLate is how late the sender's pacing timer fires (Go's runtime
+	// rounds a sleep under 1 ms up to 1 ms when it has nothing else to
+	// run; a loaded host adds more).
+	WakeLate time.Duration
 	Seed     uint64
 	MSS      int
 	Duration time.Duration
@@ -40,6 +50,7 @@ type simPoint struct {
 	PacingRate   uint64
 	DeliveryRate uint64
 	Phase        string
+	Delivered    int64 // bytes the receiver had in order
 }
 
 type simResult struct {
@@ -98,6 +109,7 @@ type sim struct {
 	order     uint64
 	busyUntil time.Duration
 	drops     map[int]bool
+	late      map[int]bool
 
 	recoverPt int
 	srtt      time.Duration
@@ -114,9 +126,12 @@ func runSim(cfg simConfig, alg Algorithm) *simResult {
 	if cfg.MSS == 0 {
 		cfg.MSS = 1460
 	}
-	m := &sim{cfg: cfg, alg: alg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)), drops: map[int]bool{}}
+	m := &sim{cfg: cfg, alg: alg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)), drops: map[int]bool{}, late: map[int]bool{}}
 	for _, d := range cfg.Drop {
 		m.drops[d] = true
+	}
+	for _, d := range cfg.Late {
+		m.late[d] = true
 	}
 	m.s.MSS = cfg.MSS
 	alg.Init(&m.s, 0)
@@ -206,7 +221,7 @@ func (m *sim) send(now time.Duration) {
 		if m.s.PacingRate > 0 {
 			m.pace.SetRate(now, m.s.PacingRate)
 			if at := m.pace.NextSendTime(now, mss); at > now {
-				m.paceAt = at
+				m.paceAt = at + m.cfg.WakeLate
 				return
 			}
 		} else {
@@ -254,7 +269,16 @@ func (m *sim) transmit(now time.Duration, seq int) {
 		m.res.Dropped++
 		return
 	}
-	m.acks = append(m.acks, simAck{m.busyUntil + m.cfg.RTT, seq, m.order})
+	at := m.busyUntil + m.cfg.RTT
+	if g.sends == 1 && m.late[seq] {
+		at += m.cfg.LateBy
+	}
+	// Keep the ACKs in arrival order (only a late segment moves back).
+	i := len(m.acks)
+	for i > 0 && m.acks[i-1].at > at {
+		i--
+	}
+	m.acks = slices.Insert(m.acks, i, simAck{at, seq, m.order})
 }
 
 func (m *sim) onAck(a simAck) {
@@ -336,6 +360,7 @@ func (m *sim) onAck(a simAck) {
 		m.res.Trace = append(m.res.Trace, simPoint{
 			T: now, Cwnd: m.s.Cwnd, Ssthresh: m.s.Ssthresh, InFlight: m.s.InFlight,
 			PacingRate: m.s.PacingRate, DeliveryRate: ack.Rate.Rate(), Phase: PhaseOf(m.alg, &m.s),
+			Delivered: int64(m.cum) * int64(mss),
 		})
 	}
 }
@@ -378,4 +403,15 @@ func (m *sim) onRTO(now time.Duration) {
 	m.backoff++
 	m.rtoAt = now + m.rto()
 	m.phase(now)
+}
+
+// goodputAfter is the in-order delivery rate, bytes per second, from the
+// first trace point at or after from until the run's end at end.
+func goodputAfter(r *simResult, from, end time.Duration) float64 {
+	for _, p := range r.Trace {
+		if p.T >= from {
+			return float64(r.Delivered-p.Delivered) / (end - p.T).Seconds()
+		}
+	}
+	return 0
 }
