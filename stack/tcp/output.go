@@ -172,6 +172,7 @@ func (c *Conn) sendSyn(now time.Duration, emit func(*Segment), synAck bool) {
 // data, then the FIN. It reports whether it emitted anything.
 func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	sent := false
+	c.pacer.Wake(now) // a late pacing timer's lateness is made up for now or never
 	if c.retxNow {
 		c.retxNow = false
 		sent = c.retransmitHead(now, emit)
@@ -356,7 +357,8 @@ func (c *Conn) retransmitHead(now time.Duration, emit func(*Segment)) bool {
 // paced reports whether pacing (for rate-based algorithms such as BBR)
 // holds a segment of n bytes now, arming the pacing timer if so. The
 // pacer lets the algorithm's send quantum leave back to back
-// (cc.Quantizer), so a timer that fires late does not lower the rate.
+// (cc.Quantizer) and makes up for a timer that fires late (cc.Pacer), so
+// a coarse or late wake-up does not lower the rate.
 func (c *Conn) paced(now time.Duration, n int) bool {
 	if c.ccs.PacingRate == 0 {
 		return false

@@ -23,11 +23,11 @@ import (
 // sets a pacing rate. Delivery-rate samples through RateSampler.
 
 type simConfig struct {
-	Rate     uint64        // bottleneck, bytes per second of payload
-	RTT      time.Duration // base round-trip propagation time
-	Queue    int           // bottleneck queue in bytes
-	Loss     float64       // random loss probability per segment
-	Drop     []int         // segment numbers whose first transmission is lost
+	Rate  uint64        // bottleneck, bytes per second of payload
+	RTT   time.Duration // base round-trip propagation time
+	Queue int           // bottleneck queue in bytes
+	Loss  float64       // random loss probability per segment
+	Drop  []int         // segment numbers whose first transmission is lost
 	// Late segments' first transmissions reach the receiver LateBy after
 	// their successors (reordering): the idealised sender takes them for
 	// lost and retransmits them spuriously.
@@ -35,7 +35,8 @@ type simConfig struct {
 	LateBy time.Duration
 	// WakeLate is how late the sender's pacing timer fires (Go's runtime
 	// rounds a sleep under 1 ms up to 1 ms when it has nothing else to
-	// run; a loaded host adds more).
+	// run; a loaded host adds more). ACKs then arrive in batches, one per
+	// WakeLate, as from a delay line served by such timers.
 	WakeLate time.Duration
 	Seed     uint64
 	MSS      int
@@ -150,9 +151,6 @@ func runSim(cfg simConfig, alg Algorithm) *simResult {
 		if m.rtoAt != 0 && m.rtoAt <= now {
 			m.onRTO(now)
 		}
-		if m.paceAt <= now {
-			m.paceAt = 0
-		}
 		m.send(now)
 	}
 	m.res.Delivered = int64(m.cum) * int64(cfg.MSS)
@@ -204,7 +202,11 @@ func (m *sim) rto() time.Duration {
 // send transmits what the window and the pacer allow.
 func (m *sim) send(now time.Duration) {
 	mss := m.cfg.MSS
-	for m.paceAt == 0 && m.s.InFlight+mss <= m.s.Cwnd {
+	// Like the TCP sender, try at every event (an ACK may come before a
+	// late pacing timer), and re-arm the timer when the pacer holds.
+	m.pace.Wake(now)
+	m.paceAt = 0
+	for m.s.InFlight+mss <= m.s.Cwnd {
 		seq := -1
 		for len(m.retxQ) > 0 {
 			q := m.retxQ[0]
@@ -219,6 +221,9 @@ func (m *sim) send(now time.Duration) {
 			seq = m.nextSeq
 		}
 		if m.s.PacingRate > 0 {
+			if q, ok := m.alg.(Quantizer); ok {
+				m.pace.Burst = q.SendQuantum(&m.s) // as the TCP sender does
+			}
 			m.pace.SetRate(now, m.s.PacingRate)
 			if at := m.pace.NextSendTime(now, mss); at > now {
 				m.paceAt = at + m.cfg.WakeLate
@@ -272,6 +277,9 @@ func (m *sim) transmit(now time.Duration, seq int) {
 	at := m.busyUntil + m.cfg.RTT
 	if g.sends == 1 && m.late[seq] {
 		at += m.cfg.LateBy
+	}
+	if w := m.cfg.WakeLate; w > 0 {
+		at = (at + w - 1) / w * w
 	}
 	// Keep the ACKs in arrival order (only a late segment moves back).
 	i := len(m.acks)
