@@ -16,7 +16,9 @@ func (c *Conn) traceAck(now time.Duration) {
 	if c.trace == nil || c.algo == nil {
 		return
 	}
-	c.trace.Record(cc.PointOf(now, &c.ccs, c.algo, c.ccAck.Rate, cc.EventInvalid))
+	p := cc.PointOf(now, &c.ccs, c.algo, c.ccAck.Rate, cc.EventInvalid)
+	p.PacingRate = c.pacingRate() // what the pacer uses, for every algorithm
+	c.trace.Record(p)
 }
 
 // traceEvent samples the state at an event.
@@ -24,7 +26,9 @@ func (c *Conn) traceEvent(now time.Duration, ev cc.Event) {
 	if c.trace == nil || c.algo == nil {
 		return
 	}
-	c.trace.Record(cc.PointOf(now, &c.ccs, c.algo, cc.RateSample{}, ev))
+	p := cc.PointOf(now, &c.ccs, c.algo, cc.RateSample{}, ev)
+	p.PacingRate = c.pacingRate()
+	c.trace.Record(p)
 }
 
 // Trace appends the trace points held, oldest first, to dst. It returns
