@@ -19,10 +19,9 @@ import (
 // today: they validate and persist, and change nothing on the wire.
 var noEffectYet = []string{
 	"sndbuf_min", "sndbuf_max", // the send buffer is fixed (no send-side autotuning)
-	"init_rwnd",                 // the first window comes from the receive buffer
-	"reordering",                // RACK's adaptive window replaces a fixed DupThresh
-	"ecn=passive",               // treated as "active": tcp negotiates both ways or not at all
-	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
+	"init_rwnd",            // the first window comes from the receive buffer
+	"reordering",           // RACK's adaptive window replaces a fixed DupThresh
+	"ecn=passive",          // treated as "active": tcp negotiates both ways or not at all
 	"timestamps=no-offset", // treated as "on"
 }
 
@@ -92,6 +91,11 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 		c.ChallengeAckLimit = math.MaxInt32
 	}
 	c.InitialCwnd = p.InitCwnd
+	c.Pacing = p.Pacing // Linux fq / internal pacing; bbr paces regardless
+	c.MaxPacingRate = 0 // SO_MAX_PACING_RATE; config validates 0 or >= 1000
+	if p.MaxPacingRate > 0 {
+		c.MaxPacingRate = uint64(p.MaxPacingRate)
+	}
 	// Each connection needs its own algorithm instance: check the name
 	// now, make one per connection later.
 	opts := cc.Options{InitialWindow: p.InitCwnd, FixedWindow: p.FixedCwnd}
