@@ -20,7 +20,7 @@
 //
 // Usage:
 //
-//	go run ./hack/ccbench [-duration 10s] [-algos reno,newreno,cubic,bbr]
+//	go run ./hack/ccbench [-duration 10s] [-algos reno,newreno,cubic,bbr,cubic+pacing]
 //	    [-loss 0,0.001,0.01,0.05] [-kernel] [-memlink=false] [-json file] [-trace dir] [-pcap dir]
 package main
 
@@ -47,7 +47,7 @@ type report struct {
 
 func main() {
 	dur := flag.Duration("duration", 10*time.Second, "length of each bulk transfer")
-	algos := flag.String("algos", "reno,newreno,cubic,bbr", "tcpbox algorithms to run")
+	algos := flag.String("algos", "reno,newreno,cubic,bbr", "tcpbox algorithms to run; NAME"+pacingSuffix+" runs NAME with pacing on")
 	kalgos := flag.String("kernel-algos", "reno,cubic,bbr", "Linux algorithms to run with -kernel (those not available are reported and skipped)")
 	losses := flag.String("loss", "0,0.001,0.01,0.05", "random loss rates of the data direction")
 	rate := flag.Int64("rate", 50_000_000, "bottleneck in bits per second")
