@@ -140,7 +140,11 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if warning != "" {
 		log.Warn("config", "warning", warning)
 	}
-	log.Info("config", "file", filepath.Join(cfg.StateDir, config.FileName), "tcp_knobs_without_effect_yet", strings.Join(noEffectYet, ","))
+	if len(noEffectYet) > 0 {
+		log.Info("config", "file", filepath.Join(cfg.StateDir, config.FileName), "tcp_knobs_without_effect_yet", strings.Join(noEffectYet, ","))
+	} else {
+		log.Info("config", "file", filepath.Join(cfg.StateDir, config.FileName))
+	}
 	b := &box{cfg: cfg, log: log, store: store, started: time.Now(), ctx: ctx,
 		captures: admin.NewCapturer(admin.CapturerOptions{}), svcCounters: newServiceCounters()}
 	eff := cfg.overlay(store.Get())

@@ -16,10 +16,10 @@ import (
 // kept in the file and shown on the admin page all the same.
 
 // noEffectYet names the profile fields that tcp.Config has no knob for
-// today: they validate and persist, and change nothing on the wire.
-var noEffectYet = []string{
-	"pacing", "max_pacing_rate", // rate-based algorithms (bbr) pace; others send at line rate
-}
+// today: they validate and persist, and change nothing on the wire. Every
+// knob has its effect now; a field added to config before the stack
+// implements it is named here until it does.
+var noEffectYet = []string{}
 
 // profileOf returns the profile a service uses: the named one, or the tcp
 // defaults for "".
@@ -92,6 +92,11 @@ func tcpConfig(base tcp.Config, p *config.Profile, mtu int) (tcp.Config, error) 
 		c.ChallengeAckLimit = math.MaxInt32
 	}
 	c.InitialCwnd = p.InitCwnd
+	c.Pacing = p.Pacing // Linux fq / internal pacing; bbr paces regardless
+	c.MaxPacingRate = 0 // SO_MAX_PACING_RATE; config validates 0 or >= 1000
+	if p.MaxPacingRate > 0 {
+		c.MaxPacingRate = uint64(p.MaxPacingRate)
+	}
 	// Each connection needs its own algorithm instance: check the name
 	// now, make one per connection later.
 	opts := cc.Options{InitialWindow: p.InitCwnd, FixedWindow: p.FixedCwnd}

@@ -27,6 +27,7 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	p.RFC1337, p.TimeWaitReuse = true, false
 	p.Keepalive, p.KeepaliveIdle, p.KeepaliveInterval, p.KeepaliveCount = true, config.Duration(time.Minute), config.Duration(5*time.Second), 4
 	p.Backlog, p.SynCookies, p.ChallengeAckLimit = 17, "always", 0
+	p.Pacing, p.MaxPacingRate = true, 5000
 	c, err := tcpConfig(tcp.DefaultConfig(), &p, 1400)
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +95,8 @@ func TestTCPConfigFromProfile(t *testing.T) {
 	check("KeepCount", c.KeepCount, 4)
 	check("Backlog", c.Backlog, 17)
 	check("SynCookies", c.SynCookies, tcp.SynCookiesAlways)
+	check("Pacing", c.Pacing, true)
+	check("MaxPacingRate", c.MaxPacingRate, uint64(5000))
 	if c.ChallengeAckLimit < 1<<30 {
 		t.Errorf("challenge_ack_limit 0 (none) became %d", c.ChallengeAckLimit)
 	}

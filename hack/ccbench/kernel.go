@@ -222,7 +222,7 @@ func (b *kernelBed) tcpboxSends(algo string, p path, dur time.Duration, seed int
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	snd, err := b.st.DialTCP(ctx, netip.AddrPortFrom(kernelPrefix.Addr(), benchPort), stack.WithCongestion(algo), stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0))
+	snd, err := b.st.DialTCP(ctx, netip.AddrPortFrom(kernelPrefix.Addr(), benchPort), senderOptions(algo)...)
 	if err != nil {
 		ln.Close()
 		if c := <-acc; c != nil {

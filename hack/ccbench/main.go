@@ -1,7 +1,8 @@
 // Command ccbench measures tcpbox's congestion control and loss recovery
 // on an emulated path: a bottleneck of 50 Mbit/s with a one-BDP drop-tail
 // queue, 20 ms of round trip and random loss of 0, 0.1%, 1% and 5% on
-// the data direction. For each congestion-control algorithm and each loss
+// the data direction. For each congestion-control algorithm (the
+// window-based ones also with pacing on, "cubic+pacing") and each loss
 // rate it runs one bulk transfer of fixed duration and reports goodput,
 // the sender's retransmissions beside the segments the path dropped, the
 // sender's RTT, the Mathis estimate and whether the bytes arrived intact
@@ -20,7 +21,7 @@
 //
 // Usage:
 //
-//	go run ./hack/ccbench [-duration 10s] [-algos reno,newreno,cubic,bbr]
+//	go run ./hack/ccbench [-duration 10s] [-algos reno,newreno,cubic,bbr,newreno+pacing,cubic+pacing]
 //	    [-loss 0,0.001,0.01,0.05] [-kernel] [-memlink=false] [-json file] [-trace dir] [-pcap dir]
 package main
 
@@ -47,7 +48,7 @@ type report struct {
 
 func main() {
 	dur := flag.Duration("duration", 10*time.Second, "length of each bulk transfer")
-	algos := flag.String("algos", "reno,newreno,cubic,bbr", "tcpbox algorithms to run")
+	algos := flag.String("algos", "reno,newreno,cubic,bbr,newreno+pacing,cubic+pacing", "tcpbox algorithms to run; NAME"+pacingSuffix+" runs NAME with pacing on")
 	kalgos := flag.String("kernel-algos", "reno,cubic,bbr", "Linux algorithms to run with -kernel (those not available are reported and skipped)")
 	losses := flag.String("loss", "0,0.001,0.01,0.05", "random loss rates of the data direction")
 	rate := flag.Int64("rate", 50_000_000, "bottleneck in bits per second")

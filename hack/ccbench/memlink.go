@@ -88,7 +88,7 @@ func runMemlink(algo string, p path, dur time.Duration, seed int64) result {
 		c, err := ln.AcceptTCP()
 		acc <- accepted{c, err}
 	}()
-	snd, err := sa.DialTCP(ctx, netip.AddrPortFrom(memReceiver.Addr(), benchPort), stack.WithCongestion(algo), stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0))
+	snd, err := sa.DialTCP(ctx, netip.AddrPortFrom(memReceiver.Addr(), benchPort), senderOptions(algo)...)
 	if err != nil {
 		ln.Close()
 		<-acc

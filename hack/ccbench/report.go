@@ -48,7 +48,7 @@ func (r *result) fill(tr transferResult, st senderStats) {
 	r.MinRTTms = ms(st.MinRTT)
 	r.MSS = st.MSS
 	r.Detail = st.Extra
-	if st.CCName != "" && st.CCName != r.Algo {
+	if name, _ := strings.CutSuffix(r.Algo, pacingSuffix); st.CCName != "" && st.CCName != name {
 		r.Detail = strings.TrimSpace(r.Detail + " (stack reports " + st.CCName + ")")
 	}
 }

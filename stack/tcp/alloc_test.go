@@ -64,6 +64,7 @@ func TestSteadyStateZeroAllocs(t *testing.T) {
 	}{
 		{"options", func(*Config) {}},
 		{"plain", func(c *Config) { *c = testConfig() }},
+		{"paced", func(c *Config) { c.Pacing = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()

@@ -90,6 +90,14 @@ type Config struct {
 	Cork               bool // send only full segments (TCP_CORK)
 	SlowStartAfterIdle bool // RFC 5681 §4.1 restart window after an idle RTO
 
+	// Pacing spreads a window-based algorithm's window over the RTT
+	// (Linux's internal pacing / fq: cwnd/SRTT x2 in slow start, x1.2
+	// after); BBR always paces at its own rate. MaxPacingRate (bytes/s,
+	// SO_MAX_PACING_RATE) caps either; set, it turns pacing on, as in
+	// Linux. 0: no cap.
+	Pacing        bool
+	MaxPacingRate uint64
+
 	// Acknowledgements (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
 	DelayedAck time.Duration // delayed-ACK timer; 0 acknowledges every segment at once
 	QuickAcks  int           // segments acknowledged at once at start and after out-of-order data

@@ -172,6 +172,7 @@ func (c *Conn) sendSyn(now time.Duration, emit func(*Segment), synAck bool) {
 // data, then the FIN. It reports whether it emitted anything.
 func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	sent := false
+	c.pacer.Wake(now) // a late pacing timer's lateness is made up for now or never
 	if c.retxNow {
 		c.retxNow = false
 		sent = c.retransmitHead(now, emit)
@@ -356,18 +357,19 @@ func (c *Conn) retransmitHead(now time.Duration, emit func(*Segment)) bool {
 	return true
 }
 
-// paced reports whether pacing (for rate-based algorithms such as BBR)
-// holds a segment of n bytes now, arming the pacing timer if so. The
-// pacer lets the algorithm's send quantum leave back to back
-// (cc.Quantizer), so a timer that fires late does not lower the rate.
+// paced reports whether pacing (pacing.go) holds a segment of n bytes
+// now, arming the pacing timer if so. The pacer lets a burst leave back
+// to back (the algorithm's send quantum, or about 1 ms of data) and
+// makes up for a timer that fires late (cc.Pacer), so a coarse or late
+// wake-up does not lower the rate.
 func (c *Conn) paced(now time.Duration, n int) bool {
-	if c.ccs.PacingRate == 0 {
+	r := c.pacingRate()
+	if r == 0 {
+		c.pacer.SetRate(now, 0)
 		return false
 	}
-	if q, ok := c.algo.(cc.Quantizer); ok {
-		c.pacer.Burst = q.SendQuantum(&c.ccs)
-	}
-	c.pacer.SetRate(now, c.ccs.PacingRate)
+	c.pacer.Burst = c.pacingBurst(r)
+	c.pacer.SetRate(now, r)
 	if t := c.pacer.NextSendTime(now, n); t > now {
 		c.paceAt = t
 		return true

@@ -37,6 +37,8 @@ type pipe struct {
 	slowRead int
 	// logf, when set, is told every delivery (for debugging a failure).
 	logf func(format string, a ...any)
+	// onSendA, when set, sees every segment a emits, when it does.
+	onSendA func(now time.Duration, s *Segment)
 }
 
 type flight struct {
@@ -89,7 +91,12 @@ func (p *pipe) send(toB bool, s *Segment) {
 	p.q = append(p.q, flight{at: p.now + d, toB: toB, order: p.sent, seg: copySeg(s)})
 }
 
-func (p *pipe) emitA(s *Segment) { p.send(true, s) }
+func (p *pipe) emitA(s *Segment) {
+	if p.onSendA != nil {
+		p.onSendA(p.now, s)
+	}
+	p.send(true, s)
+}
 func (p *pipe) emitB(s *Segment) { p.send(false, s) }
 
 // step delivers what is due, runs both outputs and advances the clock to

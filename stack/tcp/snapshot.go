@@ -29,7 +29,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		Probes:      max(c.probes, c.keepProbes),
 
 		Cwnd: c.ccs.Cwnd, Ssthresh: c.ccs.Ssthresh,
-		PacingRate: c.ccs.PacingRate,
+		PacingRate: c.pacingRate(),
 		Reordering: c.sb.thresh(),
 
 		NotSentBytes: max(0, c.snd.n-max(0, c.sndNxt.Sub(c.sndBufSeq))),

@@ -22,6 +22,7 @@ func (c *Conn) traceAck(now time.Duration) {
 	}
 	p := cc.PointOf(now, &c.ccs, c.algo, c.ccAck.Rate, cc.EventInvalid)
 	p.Delivered = c.rs.Delivered()
+	p.PacingRate = c.pacingRate() // what the pacer uses, for every algorithm
 	c.trace.Record(p)
 }
 
@@ -32,6 +33,7 @@ func (c *Conn) traceEvent(now time.Duration, ev cc.Event) {
 	}
 	p := cc.PointOf(now, &c.ccs, c.algo, cc.RateSample{}, ev)
 	p.Delivered = c.rs.Delivered()
+	p.PacingRate = c.pacingRate()
 	c.trace.Record(p)
 }
 

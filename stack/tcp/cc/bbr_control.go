@@ -81,4 +81,10 @@ func (b *BBR) saveCwnd(s *Sender) {
 // SendQuantum is the burst the sender's pacer may allow (Quantizer).
 func (b *BBR) SendQuantum(s *Sender) int { return b.sendQuantum(s) }
 
-var _ Quantizer = (*BBR)(nil)
+// SelfPaced says BBR sets its own pacing rate (SelfPacer).
+func (b *BBR) SelfPaced() {}
+
+var (
+	_ Quantizer = (*BBR)(nil)
+	_ SelfPacer = (*BBR)(nil)
+)

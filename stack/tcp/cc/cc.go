@@ -58,7 +58,7 @@ type RateSample struct {
 	Valid          bool
 	Delivered      int64         // bytes delivered over Interval
 	Interval       time.Duration // max(send interval, ack interval)
-	RTT            time.Duration // RTT of the most recently delivered packet
+	RTT            time.Duration // RTT of the most recently delivered packet; 0 if it was retransmitted (Karn, RFC 6298 §3)
 	AppLimited     bool
 	PriorDelivered int64 // total delivered when the sampled packet was sent
 	Losses         int64 // bytes marked lost by this ACK

@@ -51,3 +51,11 @@ func windowPhase(s *Sender) string {
 type Quantizer interface {
 	SendQuantum(s *Sender) int
 }
+
+// SelfPacer is implemented by algorithms that set Sender.PacingRate
+// themselves (BBR, whose model is a rate). For the others a sender that
+// paces derives the rate from the window (WindowPacingRate), as Linux
+// does for algorithms without cong_control.
+type SelfPacer interface {
+	SelfPaced()
+}

@@ -7,7 +7,7 @@ import (
 
 // FuzzRateSamplerPacer drives a RateSampler and a Pacer with arbitrary
 // sends, deliveries (in any order, repeated), losses, app-limited marks,
-// rate changes and clocks that stand still or jump. Neither may panic; the
+// rate changes, wake-ups and clocks that stand still or jump. Neither may panic; the
 // delivered total never decreases and counts each record once; samples
 // never report more delivered than the total nor a negative interval; the
 // pacer never schedules before now.
@@ -28,7 +28,7 @@ func FuzzRateSamplerPacer(f *testing.F) {
 		for steps := 0; len(r.b) > 0 && steps < 2000; steps++ {
 			now += time.Duration(r.u8()) * 100 * time.Microsecond
 			i := int(r.u8()) % len(recs)
-			switch r.u8() % 7 {
+			switch r.u8() % 8 {
 			case 0:
 				rs.OnSend(now, &recs[i], inflight)
 				delivered[i], sentOnce[i] = false, true
@@ -61,6 +61,8 @@ func FuzzRateSamplerPacer(f *testing.F) {
 					t.Fatalf("send time %v before now %v", at, now)
 				}
 				p.OnSend(at, n)
+			case 7:
+				p.Wake(now) // a late wake-up's catch-up credit
 			}
 			if rs.Delivered() != total {
 				t.Fatalf("delivered %d, want %d", rs.Delivered(), total)

@@ -113,3 +113,63 @@ func BenchmarkPacer(b *testing.B) {
 		p.OnSend(now, 1460)
 	}
 }
+
+// A wake-up L late may send what the rate earned during L as well, at
+// that instant only, for L up to maxCatchUp: the long-run rate stays the
+// pacing rate when the timer is coarse.
+func TestPacerCatchesUpLateWakeup(t *testing.T) {
+	for _, tc := range []struct {
+		wake time.Duration // when the sender held until 1 ms comes back
+		want int           // segments it may send then
+	}{
+		{time.Millisecond, 1},
+		{4 * time.Millisecond, 4},       // the held one and three earned while late
+		{50 * time.Millisecond, 1 + 10}, // lateness beyond maxCatchUp (10 ms) is lost
+	} {
+		p := Pacer{Burst: 1000}
+		p.SetRate(0, 1e6) // 1000-byte segments 1 ms apart
+		p.OnSend(0, 1000)
+		if at := p.NextSendTime(0, 1000); at != time.Millisecond {
+			t.Fatalf("held until %v, want 1ms", at)
+		}
+		now, n := tc.wake, 0
+		for p.NextSendTime(now, 1000) == now && n < 100 {
+			p.OnSend(now, 1000)
+			n++
+		}
+		if n != tc.want {
+			t.Errorf("woken at %v: %d segments at once, want %d", tc.wake, n, tc.want)
+		}
+		// The sender's timer fires when the next is due, with nothing
+		// to send; after idle, one bucket at most goes back to back.
+		p.Wake(p.NextSendTime(now, 1000))
+		later := now + 100*time.Millisecond
+		m := 0
+		for p.NextSendTime(later, 1000) == later && m < 100 {
+			p.OnSend(later, 1000)
+			m++
+		}
+		if m != 1 {
+			t.Errorf("after idle following a late wake-up: %d back to back, want Burst (1)", m)
+		}
+	}
+}
+
+// A sender that wakes 1.2 ms after each hold still sends at the rate.
+func TestPacerRateWithCoarseTimer(t *testing.T) {
+	p := Pacer{Burst: 3000}
+	p.SetRate(0, 6250000) // 50 Mbit/s
+	now, sent := time.Duration(0), 0
+	for now < time.Second {
+		at := p.NextSendTime(now, 1500)
+		if at > now {
+			now = at + 1200*time.Microsecond
+			continue
+		}
+		p.OnSend(now, 1500)
+		sent += 1500
+	}
+	if got := float64(sent) / now.Seconds(); got < 0.99*6250000 || got > 1.01*6250000 {
+		t.Fatalf("sent %.0f B/s with a late timer, want 6250000 ±1%%", got)
+	}
+}

@@ -144,7 +144,15 @@ func (r *RateSampler) Sample(now time.Duration) RateSample {
 	r.has = false
 	rs.PriorDelivered = r.priorDelivered
 	rs.AppLimited = r.sampleAppLim
-	rs.RTT = r.rtt
+	if !r.rttAmbiguous {
+		// Karn (RFC 6298 §3): a retransmitted packet's RTT is measured
+		// from its last transmission, and an ACK for the original can
+		// arrive just after that (a spurious retransmission), reading
+		// a fraction of the path's RTT. BBR took RTprop from such a
+		// sample (1.25 ms on a 20 ms path) and cut its window to a few
+		// segments for the 10 s the minimum lasts.
+		rs.RTT = r.rtt
+	}
 	rs.Delivered = r.delivered - r.priorDelivered
 	// The draft: interval = max(send_elapsed, ack_elapsed), so neither
 	// ACK compression nor a burst of sends inflates the rate.

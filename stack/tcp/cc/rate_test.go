@@ -183,3 +183,23 @@ func TestRateSamplerZeroAlloc(t *testing.T) {
 		t.Fatalf("%v allocations per send/deliver/sample", n)
 	}
 }
+
+// A segment retransmitted spuriously, whose original is delivered just
+// after the retransmission left, gives no RTT (Karn, RFC 6298 §3): the
+// time since the retransmission is not the path's RTT.
+func TestRateSamplerRetransmissionNoRTT(t *testing.T) {
+	var r RateSampler
+	var rec TxRecord
+	r.OnSend(0, &rec, 0)
+	r.OnSend(19*time.Millisecond, &rec, 1000) // resent before its ACK came
+	r.OnDelivered(20*time.Millisecond, &rec, 1000)
+	if rs := r.Sample(20 * time.Millisecond); rs.RTT != 0 {
+		t.Fatalf("RTT %v from a retransmitted segment, want 0", rs.RTT)
+	}
+	var fresh TxRecord
+	r.OnSend(20*time.Millisecond, &fresh, 0)
+	r.OnDelivered(40*time.Millisecond, &fresh, 1000)
+	if rs := r.Sample(40 * time.Millisecond); rs.RTT != 20*time.Millisecond {
+		t.Fatalf("RTT %v from a segment sent once, want 20ms", rs.RTT)
+	}
+}

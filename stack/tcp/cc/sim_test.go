@@ -2,6 +2,7 @@ package cc
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -22,11 +23,21 @@ import (
 // sets a pacing rate. Delivery-rate samples through RateSampler.
 
 type simConfig struct {
-	Rate     uint64        // bottleneck, bytes per second of payload
-	RTT      time.Duration // base round-trip propagation time
-	Queue    int           // bottleneck queue in bytes
-	Loss     float64       // random loss probability per segment
-	Drop     []int         // segment numbers whose first transmission is lost
+	Rate  uint64        // bottleneck, bytes per second of payload
+	RTT   time.Duration // base round-trip propagation time
+	Queue int           // bottleneck queue in bytes
+	Loss  float64       // random loss probability per segment
+	Drop  []int         // segment numbers whose first transmission is lost
+	// Late segments' first transmissions reach the receiver LateBy after
+	// their successors (reordering): the idealised sender takes them for
+	// lost and retransmits them spuriously.
+	Late   []int
+	LateBy time.Duration
+	// WakeLate is how late the sender's pacing timer fires (Go's runtime
+	// rounds a sleep under 1 ms up to 1 ms when it has nothing else to
+	// run; a loaded host adds more). ACKs then arrive in batches, one per
+	// WakeLate, as from a delay line served by such timers.
+	WakeLate time.Duration
 	Seed     uint64
 	MSS      int
 	Duration time.Duration
@@ -40,6 +51,7 @@ type simPoint struct {
 	PacingRate   uint64
 	DeliveryRate uint64
 	Phase        string
+	Delivered    int64 // bytes the receiver had in order
 }
 
 type simResult struct {
@@ -98,6 +110,7 @@ type sim struct {
 	order     uint64
 	busyUntil time.Duration
 	drops     map[int]bool
+	late      map[int]bool
 
 	recoverPt int
 	srtt      time.Duration
@@ -114,9 +127,12 @@ func runSim(cfg simConfig, alg Algorithm) *simResult {
 	if cfg.MSS == 0 {
 		cfg.MSS = 1460
 	}
-	m := &sim{cfg: cfg, alg: alg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)), drops: map[int]bool{}}
+	m := &sim{cfg: cfg, alg: alg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)), drops: map[int]bool{}, late: map[int]bool{}}
 	for _, d := range cfg.Drop {
 		m.drops[d] = true
+	}
+	for _, d := range cfg.Late {
+		m.late[d] = true
 	}
 	m.s.MSS = cfg.MSS
 	alg.Init(&m.s, 0)
@@ -134,9 +150,6 @@ func runSim(cfg simConfig, alg Algorithm) *simResult {
 		}
 		if m.rtoAt != 0 && m.rtoAt <= now {
 			m.onRTO(now)
-		}
-		if m.paceAt <= now {
-			m.paceAt = 0
 		}
 		m.send(now)
 	}
@@ -189,7 +202,11 @@ func (m *sim) rto() time.Duration {
 // send transmits what the window and the pacer allow.
 func (m *sim) send(now time.Duration) {
 	mss := m.cfg.MSS
-	for m.paceAt == 0 && m.s.InFlight+mss <= m.s.Cwnd {
+	// Like the TCP sender, try at every event (an ACK may come before a
+	// late pacing timer), and re-arm the timer when the pacer holds.
+	m.pace.Wake(now)
+	m.paceAt = 0
+	for m.s.InFlight+mss <= m.s.Cwnd {
 		seq := -1
 		for len(m.retxQ) > 0 {
 			q := m.retxQ[0]
@@ -204,9 +221,12 @@ func (m *sim) send(now time.Duration) {
 			seq = m.nextSeq
 		}
 		if m.s.PacingRate > 0 {
+			if q, ok := m.alg.(Quantizer); ok {
+				m.pace.Burst = q.SendQuantum(&m.s) // as the TCP sender does
+			}
 			m.pace.SetRate(now, m.s.PacingRate)
 			if at := m.pace.NextSendTime(now, mss); at > now {
-				m.paceAt = at
+				m.paceAt = at + m.cfg.WakeLate
 				return
 			}
 		} else {
@@ -254,7 +274,19 @@ func (m *sim) transmit(now time.Duration, seq int) {
 		m.res.Dropped++
 		return
 	}
-	m.acks = append(m.acks, simAck{m.busyUntil + m.cfg.RTT, seq, m.order})
+	at := m.busyUntil + m.cfg.RTT
+	if g.sends == 1 && m.late[seq] {
+		at += m.cfg.LateBy
+	}
+	if w := m.cfg.WakeLate; w > 0 {
+		at = (at + w - 1) / w * w
+	}
+	// Keep the ACKs in arrival order (only a late segment moves back).
+	i := len(m.acks)
+	for i > 0 && m.acks[i-1].at > at {
+		i--
+	}
+	m.acks = slices.Insert(m.acks, i, simAck{at, seq, m.order})
 }
 
 func (m *sim) onAck(a simAck) {
@@ -336,6 +368,7 @@ func (m *sim) onAck(a simAck) {
 		m.res.Trace = append(m.res.Trace, simPoint{
 			T: now, Cwnd: m.s.Cwnd, Ssthresh: m.s.Ssthresh, InFlight: m.s.InFlight,
 			PacingRate: m.s.PacingRate, DeliveryRate: ack.Rate.Rate(), Phase: PhaseOf(m.alg, &m.s),
+			Delivered: int64(m.cum) * int64(mss),
 		})
 	}
 }
@@ -378,4 +411,15 @@ func (m *sim) onRTO(now time.Duration) {
 	m.backoff++
 	m.rtoAt = now + m.rto()
 	m.phase(now)
+}
+
+// goodputAfter is the in-order delivery rate, bytes per second, from the
+// first trace point at or after from until the run's end at end.
+func goodputAfter(r *simResult, from, end time.Duration) float64 {
+	for _, p := range r.Trace {
+		if p.T >= from {
+			return float64(r.Delivered-p.Delivered) / (end - p.T).Seconds()
+		}
+	}
+	return 0
 }

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/tcpbox/tcpbox/stack"
+)
+
+// pacingSuffix on an -algos entry ("cubic+pacing") runs that algorithm
+// with pacing on (stack.WithPacing): window-based algorithms then spread
+// their window over the RTT. BBR paces with or without it.
+const pacingSuffix = "+pacing"
+
+// senderOptions are the dial options of a tcpbox sender for an -algos
+// entry: its algorithm, pacing if asked, the trace and the send buffer.
+func senderOptions(entry string) []stack.TCPOption {
+	name, paced := strings.CutSuffix(entry, pacingSuffix)
+	return []stack.TCPOption{stack.WithCongestion(name), stack.WithPacing(paced),
+		stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0)}
+}
