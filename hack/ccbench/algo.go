@@ -12,9 +12,11 @@ import (
 const pacingSuffix = "+pacing"
 
 // senderOptions are the dial options of a tcpbox sender for an -algos
-// entry: its algorithm, pacing if asked, the trace and the send buffer.
+// entry: its algorithm, pacing if asked and the trace. The send buffer is
+// the stack's default, which autotunes with cwnd up to 4 MiB (Linux's
+// tcp_wmem), as on the appliance.
 func senderOptions(entry string) []stack.TCPOption {
 	name, paced := strings.CutSuffix(entry, pacingSuffix)
 	return []stack.TCPOption{stack.WithCongestion(name), stack.WithPacing(paced),
-		stack.WithTrace(tracePoints()), stack.WithBuffers(senderBuf, 0)}
+		stack.WithTrace(tracePoints())}
 }

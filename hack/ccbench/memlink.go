@@ -123,10 +123,3 @@ func runMemlink(algo string, p path, dur time.Duration, seed int64) result {
 	r.DropQueue = after.DropQueue - before.DropQueue
 	return r
 }
-
-// senderBuf is tcpbox's send buffer in every run: tcpbox does not grow
-// its send buffer with the window (Linux autotunes tcp_wmem up to 4 MiB),
-// and its default 256 KiB is below what cwnd reaches on this path, which
-// would make the sender buffer-limited (and its rate samples
-// application-limited) instead of window-limited.
-const senderBuf = 4 << 20
