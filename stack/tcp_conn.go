@@ -33,9 +33,12 @@ type TCPConn struct {
 	// deferred: flushLocked is due at the end of the receive batch
 	// (tcp_rxbatch.go).
 	deferred bool
-	timer    tcpTimer
-	linger   int  // SetLinger: <0 default close, 0 abort with RST
-	gone     bool // removed from the table
+	// graced: a loss-recovery timer was postponed once after a stall
+	// (tcp_stall.go); cleared by the next flushLocked.
+	graced bool
+	timer  tcpTimer
+	linger int  // SetLinger: <0 default close, 0 abort with RST
+	gone   bool // removed from the table
 
 	readSig, writeSig tcpSignal
 	rdl, wdl          tcpDeadline
@@ -83,6 +86,7 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	// Everything one Output emits (a window's worth of data after an
 	// application Write) leaves the stack in one Link.WriteBatch.
 	s := c.st.s
+	c.graced = false
 	s.holdTx()
 	c.tc.Output(now, c.emitFn)
 	c.flushGSO()
@@ -134,13 +138,24 @@ func (c *TCPConn) forgetLocked() {
 	}
 }
 
-// onTimer runs when the deadline the connection asked for has come.
+// onTimer runs when the deadline the connection asked for has come
+// (the timer goroutine). A loss-recovery timer yields first to ACKs that
+// have already arrived (tcp_stall.go): inside a receive batch the
+// connection's Output waits for the batch's end, and after a stall the
+// timer is postponed once.
 func (c *TCPConn) onTimer(now time.Duration) {
 	c.mu.Lock()
-	if !c.gone {
-		c.flushLocked(now)
+	defer c.mu.Unlock()
+	if c.gone || c.st.deferFlush(c) {
+		return
 	}
-	c.mu.Unlock()
+	if g := stallGrace(now, c.tc.RetransmitDue(now), c.graced); g > 0 {
+		c.graced = true
+		c.st.stallGraces.Add(1)
+		c.timer.arm(now + g)
+		return
+	}
+	c.flushLocked(now)
 }
 
 // discardLocked drops received data after CloseRead, so the window stays

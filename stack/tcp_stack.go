@@ -36,6 +36,9 @@ type tcpStack struct {
 	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
 
 	rxb tcpRxBatch // connections to flush at the end of the receive batch
+	// stallGraces counts loss-recovery timers postponed once because
+	// they fired late, after a stall of the process (tcp_stall.go).
+	stallGraces atomic.Uint64
 }
 
 // tcpStacks holds each Stack's TCP state. The Stack struct has no field
