@@ -33,8 +33,8 @@ type TCPConn struct {
 	// deferred: flushLocked is due at the end of the receive batch
 	// (tcp_rxbatch.go).
 	deferred bool
-	// graced: a loss-recovery timer was postponed once after a stall
-	// (tcp_stall.go); cleared by the next flushLocked.
+	// graced: a loss-recovery timer was postponed (tcp_stall.go);
+	// cleared by the next flushLocked.
 	graced bool
 	timer  tcpTimer
 	linger int  // SetLinger: <0 default close, 0 abort with RST
@@ -141,15 +141,15 @@ func (c *TCPConn) forgetLocked() {
 // onTimer runs when the deadline the connection asked for has come
 // (the timer goroutine). A loss-recovery timer yields first to ACKs that
 // have already arrived (tcp_stall.go): inside a receive batch the
-// connection's Output waits for the batch's end, and after a stall the
-// timer is postponed once.
+// connection's Output waits for the batch's end, and while frames wait
+// on the link or after a stall the timer is postponed, boundedly.
 func (c *TCPConn) onTimer(now time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone || c.st.deferFlush(c) {
 		return
 	}
-	if g := stallGrace(now, c.tc.RetransmitDue(now), c.graced); g > 0 {
+	if g := stallGrace(now, c.tc.RetransmitDue(now), c.graced, c.st.s.rxPending); g > 0 {
 		c.graced = true
 		c.st.stallGraces.Add(1)
 		c.timer.arm(now + g)

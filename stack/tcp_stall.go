@@ -13,15 +13,18 @@ import "time"
 //     runs at the batch's end (tcp_rxbatch.go). A connection whose timer
 //     comes due meanwhile joins that list instead of running Output now,
 //     so its timers are judged after the whole batch.
-//   - the link's receive queue, when the process was off the CPU: the
-//     timer goroutine then wakes late and may run before the receive
-//     goroutine has read what arrived meanwhile. A loss-recovery timer
-//     that fires more than stallLate after its deadline is moved once by
-//     as long as it was late (at most stallGraceMax), which gives the
-//     receive goroutine a turn; if no ACK comes, it fires then.
+//   - the link's receive queue, when the receive goroutine is behind or
+//     the process was off the CPU: the timer goroutine may then run
+//     before the receive goroutine has read what arrived. A link that
+//     can tell (rxPender: nic/afpacket's SIOCINQ) is asked, and while
+//     frames wait the timer is moved by stallPoll, up to stallGraceMax
+//     past its deadline. A link that cannot tell leaves the lateness of
+//     the timer as the sign: one that fires more than stallLate after
+//     its deadline is moved once by as long as it was late (at most
+//     stallGraceMax). If no ACK comes, the timer fires at the end.
 //
-// Neither is a congestion signal and neither counts as a retransmission;
-// the delay they add is bounded by one batch or by stallGraceMax.
+// None of this is a congestion signal or counts as a retransmission; the
+// delay it adds is bounded by one batch and stallGraceMax.
 
 const (
 	// stallLate is how late a timer may fire before the stack assumes
@@ -34,17 +37,34 @@ const (
 	// was runnable with the timer goroutine gets scheduled well within
 	// it.
 	stallGraceMax = 20 * time.Millisecond
+	// stallPoll is how soon a timer postponed for waiting frames looks
+	// again.
+	stallPoll = time.Millisecond
 )
 
+// rxPender is a link that can tell whether received frames wait for the
+// receive goroutine (nic/afpacket.Link, and wrappers that forward it).
+type rxPender interface{ RxPending() bool }
+
+// rxPending asks the link, if it can tell, whether frames wait.
+func (s *Stack) rxPending() bool {
+	p, ok := s.link.(rxPender)
+	return ok && p.RxPending()
+}
+
 // stallGrace returns how long to postpone a loss-recovery timer due at
-// due (0: not due) that fires at now, given whether it was postponed
-// already: 0 means act now.
-func stallGrace(now, due time.Duration, graced bool) time.Duration {
-	if due == 0 || graced {
+// due (0: not due) that fires at now, given whether the lateness rule
+// postponed it already and whether frames wait on the link (pending is
+// called only when needed): 0 means act now.
+func stallGrace(now, due time.Duration, graced bool, pending func() bool) time.Duration {
+	if due == 0 {
 		return 0
 	}
 	late := now - due
-	if late <= stallLate {
+	if late < stallGraceMax && pending() {
+		return min(stallPoll, stallGraceMax-late)
+	}
+	if graced || late <= stallLate {
 		return 0
 	}
 	return min(late, stallGraceMax)

@@ -13,19 +13,26 @@ func TestStallGrace(t *testing.T) {
 	for _, c := range []struct {
 		now, due time.Duration
 		graced   bool
+		pending  bool
 		want     time.Duration
 	}{
-		{now: 100 * ms, due: 0, want: 0},                // nothing due
-		{now: 100 * ms, due: 100 * ms, want: 0},         // on time
-		{now: 102 * ms, due: 100 * ms, want: 0},         // within the jitter
-		{now: 105 * ms, due: 100 * ms, want: 5 * ms},    // late: as long as it was late
-		{now: 900 * ms, due: 100 * ms, want: 20 * ms},   // bounded
-		{now: 900 * ms, due: 100 * ms, graced: true},    // only once
-		{now: 105 * ms, due: 100 * ms, graced: true},    // only once
-		{now: 2200 * ms, due: 2000 * ms, want: 20 * ms}, // any time of the stack
+		{now: 100 * ms, due: 0, pending: true, want: 0},             // nothing due
+		{now: 100 * ms, due: 100 * ms, want: 0},                     // on time
+		{now: 102 * ms, due: 100 * ms, want: 0},                     // within the jitter
+		{now: 105 * ms, due: 100 * ms, want: 5 * ms},                // late: as long as it was late
+		{now: 900 * ms, due: 100 * ms, want: 20 * ms},               // bounded
+		{now: 900 * ms, due: 100 * ms, graced: true},                // only once
+		{now: 105 * ms, due: 100 * ms, graced: true},                // only once
+		{now: 2200 * ms, due: 2000 * ms, want: 20 * ms},             // any time of the stack
+		{now: 100 * ms, due: 100 * ms, pending: true, want: 1 * ms}, // frames wait: look again soon
+		{now: 110 * ms, due: 100 * ms, graced: true, pending: true, want: 1 * ms},
+		{now: 119500 * time.Microsecond, due: 100 * ms, graced: true, pending: true, want: 500 * time.Microsecond}, // up to the bound
+		{now: 120 * ms, due: 100 * ms, graced: true, pending: true},                                                // the bound: act
+		{now: 900 * ms, due: 100 * ms, pending: true, want: 20 * ms},                                               // very late: the lateness rule
 	} {
-		if got := stallGrace(c.now, c.due, c.graced); got != c.want {
-			t.Errorf("stallGrace(now %v, due %v, graced %v) = %v, want %v", c.now, c.due, c.graced, got, c.want)
+		pending := func() bool { return c.pending }
+		if got := stallGrace(c.now, c.due, c.graced, pending); got != c.want {
+			t.Errorf("stallGrace(now %v, due %v, graced %v, pending %v) = %v, want %v", c.now, c.due, c.graced, c.pending, got, c.want)
 		}
 	}
 }
@@ -88,17 +95,6 @@ func (sc *stallConn) retransmissions() uint64 {
 	return i.TotalRetrans + i.TLPProbes
 }
 
-func (sc *stallConn) waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(ioTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // An ACK that is part of the receive batch in progress when the
 // retransmission timer comes due is processed before the timer acts: no
 // retransmission, no probe.
@@ -110,7 +106,7 @@ func TestTCPTimerYieldsToReceiveBatch(t *testing.T) {
 	// while the batch, which holds the peer's ACK, is being processed.
 	s.tcpBeginBatch()
 	sc.h.clock.Advance(3 * time.Second)
-	sc.waitFor(t, "the timer to act", func() bool {
+	waitFor(t, "the timer to act", func() bool {
 		sc.c.mu.Lock()
 		deferred := sc.c.deferred
 		sc.c.mu.Unlock()
@@ -137,7 +133,7 @@ func TestTCPTimerGraceAfterStall(t *testing.T) {
 	t.Run("ack during grace", func(t *testing.T) {
 		sc := newStallConn(t)
 		sc.h.clock.Advance(3 * time.Second)
-		sc.waitFor(t, "the timer to act", func() bool { return sc.h.s.tcp().stallGraces.Load() == 1 || sc.retransmissions() != 0 })
+		waitFor(t, "the timer to act", func() bool { return sc.h.s.tcp().stallGraces.Load() == 1 || sc.retransmissions() != 0 })
 		if n := sc.retransmissions(); n != 0 {
 			t.Fatalf("%d retransmissions after the stall, before the grace ended", n)
 		}
@@ -151,7 +147,7 @@ func TestTCPTimerGraceAfterStall(t *testing.T) {
 	t.Run("no ack", func(t *testing.T) {
 		sc := newStallConn(t)
 		sc.h.clock.Advance(3 * time.Second)
-		sc.waitFor(t, "the grace", func() bool { return sc.h.s.tcp().stallGraces.Load() == 1 })
+		waitFor(t, "the grace", func() bool { return sc.h.s.tcp().stallGraces.Load() == 1 })
 		sc.h.clock.Advance(stallGraceMax)
 		seg, err := wire.ParseTCP(sc.h.outIPv4(wire.ProtoTCP).Payload())
 		if err != nil || seg.Seq()+uint32(len(seg.Payload())) != sc.dataEnd {
