@@ -37,8 +37,10 @@ type TCPConn struct {
 	// cleared by the next flushLocked.
 	graced bool
 	timer  tcpTimer
-	linger int  // SetLinger: <0 default close, 0 abort with RST
-	gone   bool // removed from the table
+	linger int // SetLinger: <0 default close, 0 abort with RST, >0 Close waits (tcp_linger.go)
+	// lingering: Close waits for the FIN's ACK; every flush wakes it.
+	lingering bool
+	gone      bool // removed from the table
 
 	readSig, writeSig tcpSignal
 	rdl, wdl          tcpDeadline
@@ -98,6 +100,9 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 		if ev&(tcp.EventWritable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.writeSig.poke()
 		}
+	}
+	if c.lingering {
+		c.writeSig.poke()
 	}
 	if c.tc.Done() {
 		c.forgetLocked()
@@ -274,7 +279,9 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 // Close closes the connection: a FIN after the queued data (RFC 9293
 // §3.10.4), or a RST when unread data remains or SetLinger(0) was called.
 // The connection lingers in the stack (FIN-WAIT, TIME-WAIT) after Close
-// returns, without the application.
+// returns, without the application. After SetLinger(n > 0) Close blocks
+// until the peer acknowledged our data and FIN, or n seconds passed and
+// the connection was reset (tcp_linger.go).
 func (c *TCPConn) Close() error {
 	first := false
 	c.closeOnce.Do(func() {
@@ -288,7 +295,8 @@ func (c *TCPConn) Close() error {
 	c.wdl.stop()
 	c.mu.Lock()
 	var err error
-	if c.linger == 0 {
+	linger := c.linger
+	if linger == 0 {
 		c.tc.Abort()
 	} else {
 		err = c.tc.Close()
@@ -297,6 +305,9 @@ func (c *TCPConn) Close() error {
 	c.mu.Unlock()
 	if err != nil {
 		return c.opErr("close", err)
+	}
+	if linger > 0 {
+		c.lingerClose(time.Duration(linger) * time.Second)
 	}
 	return nil
 }

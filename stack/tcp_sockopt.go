@@ -45,11 +45,12 @@ func (c *TCPConn) SetWriteBuffer(bytes int) error {
 	return c.setopt(func() { c.tc.SetSendBuffer(bytes) })
 }
 
-// SetLinger sets what Close does, like SO_LINGER: sec == 0 discards
-// unsent data and sends a RST (an abortive close, RFC 9293 §3.10.4);
-// sec < 0 (the default) closes gracefully in the background. A positive
-// value is treated as the default: Close never blocks here, the stack
-// finishes the close on its own.
+// SetLinger sets what Close does, like Linux's SO_LINGER: sec == 0
+// discards unsent data and sends a RST (an abortive close, RFC 9293
+// §3.10.4); sec < 0 (the default) closes gracefully in the background;
+// sec > 0 makes Close block until the peer has acknowledged all data and
+// the FIN, or sec seconds have passed, and then reset the connection
+// (tcp_linger.go).
 func (c *TCPConn) SetLinger(sec int) error {
 	if c.isClosed() {
 		return c.opErr("set", net.ErrClosed)
