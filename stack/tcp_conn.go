@@ -47,8 +47,7 @@ type TCPConn struct {
 	closed            chan struct{} // closed by Close
 	closeOnce         sync.Once
 	readShut          atomic.Bool
-	listener          string        // name of the accepting listener, for Info
-	cfgKeepIdle       time.Duration // keepalive idle time of the connection's configuration
+	listener          string // name of the accepting listener, for Info
 }
 
 var _ net.Conn = (*TCPConn)(nil)
@@ -63,7 +62,6 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 		writeSig: newTCPSignal(),
 		closed:   make(chan struct{}),
 	}
-	c.cfgKeepIdle = cfg.KeepIdle
 	c.id = st.nextID.Add(1)
 	c.emitFn = c.emit
 	c.timer.init(st.s, c.onTimer)
