@@ -130,8 +130,9 @@ func (t *tcpStack) now() time.Duration { return t.s.now() }
 func (t *tcpStack) send(src, dst netip.Addr, seg *tcp.Segment) {
 	s := t.s
 	b := s.newBuffer(tcpSegmentLen(seg))
-	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, s.pathMTU(dst)-wire.IPv4MinHeaderLen))
-	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: true, src: src, tos: seg.ECN & ecnMask})
+	mtu := s.pathMTU(dst)
+	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, mtu-wire.IPv4MinHeaderLen))
+	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: tcpDF(mtu), src: src, tos: seg.ECN & ecnMask})
 }
 
 // ecnMask is the ECN field of the IPv4 TOS byte (RFC 3168 §5); tcp sets
