@@ -154,7 +154,7 @@ func TestParseLine(t *testing.T) {
 	// TCP segment whose checksum is 0xffff for a computed 0x0000.
 	line := strings.Join([]string{"7", "1795284082.306560759", "198.18.0.2", "198.18.0.1", "7", "51876",
 		"670807639", "1448", "3704338771", "0x0010", "4760", "4168957017",
-		"2", "0", "", "0xffff", "0x0000", "1", "", "", "", "", "[TCP Retransmission] 7 → 51876 [ACK]"}, "\t")
+		"2", "0", "", "0xffff", "0x0000", "1", "", "", "", "", "1514", "1514", "TCP", "[TCP Retransmission] 7 → 51876 [ACK]"}, "\t")
 	f, err := parseLine(line)
 	if err != nil {
 		t.Fatal(err)
@@ -171,5 +171,18 @@ func TestParseLine(t *testing.T) {
 	bad := strings.Replace(line, "\t1448\t", "\tx\t", 1)
 	if _, err := parseLine(bad); err == nil {
 		t.Fatal("a bad number parsed")
+	}
+	// Malformed: in a whole frame or in the transport, a fault; in an
+	// application layer of a frame the snap length cut, not.
+	for _, c := range []struct {
+		capLen, proto string
+		bad           bool
+	}{{"1514", "DRDA", true}, {"96", "DRDA", false}, {"96", "TCP", true}} {
+		l := strings.Replace(line, "\t1514\t1514\tTCP\t", "\t1514\t"+c.capLen+"\t"+c.proto+"\t", 1)
+		l = strings.Replace(l, "\t\t1514", "\tmalformed\t1514", 1)
+		f, err := parseLine(l)
+		if err != nil || f.Bad != c.bad {
+			t.Errorf("malformed %s, %s of 1514 bytes captured: bad %v (%v), want %v", c.proto, c.capLen, f.Bad, err, c.bad)
+		}
 	}
 }

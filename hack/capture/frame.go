@@ -62,8 +62,13 @@ var fields = []string{
 	"tcp.seq_raw", "tcp.len", "tcp.ack_raw", "tcp.flags", "tcp.window_size_value", "tcp.options.timestamp.tsval",
 	"ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "tcp.checksum", "tcp.checksum_calculated",
 	"tcp.analysis.retransmission", "tcp.analysis.spurious_retransmission", "tcp.analysis.fast_retransmission",
-	"tcp.analysis.zero_window_probe", "_ws.malformed", "_ws.col.Info",
+	"tcp.analysis.zero_window_probe", "_ws.malformed", "frame.len", "frame.cap_len", "_ws.col.Protocol", "_ws.col.Info",
 }
+
+// transport are the protocol column values of frames whose top layer is
+// one the verdict is about; a malformed application layer counts only in
+// a frame captured whole (see parseLine).
+var transport = map[string]bool{"Ethernet": true, "ARP": true, "IPv4": true, "ICMP": true, "UDP": true, "TCP": true}
 
 // parseLine reads one line of tshark -T fields output (tab-separated,
 // first occurrence of each field).
@@ -105,10 +110,18 @@ func parseLine(line string) (Frame, error) {
 		// checksum it completes folds to 0; tshark flags it anyway.
 		f.MinusZero, tcpBad = true, false
 	}
-	f.Bad = v[12] == "0" || tcpBad || v[14] == "0" || v[21] != "" || strings.Contains(v[22], "Malformed")
+	// A capture with a snap length cuts payloads, and tshark's heuristic
+	// dissectors then call application data malformed (iperf3's data as
+	// DRDA); that is no fault of the frame.
+	malformed := v[21] != "" || strings.Contains(v[25], "Malformed")
+	whole := v[22] == v[23]
+	if malformed && !whole && !transport[v[24]] {
+		malformed = false
+	}
+	f.Bad = v[12] == "0" || tcpBad || v[14] == "0" || malformed
 	f.TsharkRetx = v[17] != "" || v[18] != "" || v[19] != ""
 	f.ZeroWindowProbe = v[20] != ""
-	f.Info = v[22]
+	f.Info = v[25]
 	return f, err
 }
 
