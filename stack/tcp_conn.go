@@ -36,8 +36,11 @@ type TCPConn struct {
 	// graced: a loss-recovery timer was postponed (tcp_stall.go);
 	// cleared by the next flushLocked.
 	graced bool
-	timer  tcpTimer
-	linger int // SetLinger: <0 default close, 0 abort with RST, >0 Close waits (tcp_linger.go)
+	// emitted counts the segments emit has sent, so flushLocked knows
+	// whether an Output sent any.
+	emitted uint64
+	timer   tcpTimer
+	linger  int // SetLinger: <0 default close, 0 abort with RST, >0 Close waits (tcp_linger.go)
 	// lingering: Close waits for the FIN's ACK; every flush wakes it.
 	lingering bool
 	gone      bool // removed from the table
@@ -71,6 +74,7 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 // emit encodes one segment of this connection and sends it. It runs under
 // mu, inside tc.Output.
 func (c *TCPConn) emit(seg *tcp.Segment) {
+	c.emitted++
 	if m := c.st.gsoMax; m > 0 && gsoable(seg) {
 		c.emitGSO(seg, m)
 		return
@@ -87,10 +91,17 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	// application Write) leaves the stack in one Link.WriteBatch.
 	s := c.st.s
 	c.graced = false
+	emitted := c.emitted
 	s.holdTx()
 	c.tc.Output(now, c.emitFn)
 	c.flushGSO()
 	s.releaseTx()
+	if c.emitted != emitted {
+		// Sent late: the timers run from the sending (tcp_stall.go).
+		if d := s.now() - now; d > stallLate {
+			c.tc.Delayed(d)
+		}
+	}
 	if ev := c.tc.Events(); ev != 0 {
 		if ev&(tcp.EventReadable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.readSig.poke()

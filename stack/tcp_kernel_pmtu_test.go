@@ -40,7 +40,7 @@ func TestTCPKernelPathMTU(t *testing.T) {
 	peer.MustRun(t, "ip", "route", "add", "198.18.1.0/24", "via", "198.18.0.254")
 	dut.Quiet(t, "veth0")
 	for _, o := range []struct {
-		ns *testbed.NS
+		ns  *testbed.NS
 		if_ string
 	}{{peer, "veth0"}, {rt, "va"}, {rt, "vb"}, {dut, "veth0"}} {
 		o.ns.Offloads(t, o.if_, false)

@@ -23,6 +23,13 @@ import "time"
 //     its deadline is moved once by as long as it was late (at most
 //     stallGraceMax). If no ACK comes, the timer fires at the end.
 //
+// A third place makes a timer early rather than an ACK late: when the
+// goroutine running a connection's Output is off the CPU between Output
+// (which stamps the segments and arms the timers with its now) and the
+// link, the segments leave later than the state machine believes.
+// flushLocked measures that delay and moves the RTO and probe timeout by
+// it (tcp.Conn.Delayed) once it exceeds stallLate.
+//
 // None of this is a congestion signal or counts as a retransmission; the
 // delay it adds is bounded by one batch and stallGraceMax.
 

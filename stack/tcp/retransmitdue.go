@@ -18,3 +18,21 @@ func (c *Conn) RetransmitDue(now time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Delayed tells the connection that the segments its last Output
+// emitted left d after the now that Output was given (the stack's
+// goroutine was off the CPU before they reached the link). The
+// retransmission timer and the probe timeout run from when a segment is
+// sent (RFC 6298 §5.1, RFC 8985 §7.2), so both move by d; otherwise a
+// probe could go out right behind the data it probes for.
+func (c *Conn) Delayed(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	if c.rtoAt != 0 {
+		c.rtoAt += d
+	}
+	if c.tlpAt != 0 {
+		c.tlpAt += d
+	}
+}
