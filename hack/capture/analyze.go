@@ -159,6 +159,7 @@ func (f *flow) addSeg(s, e int64, frame int) {
 func Analyze(frames []Frame, local netip.Addr) *Report {
 	r := &Report{Local: local, Frames: len(frames)}
 	var times []time.Duration // capture times, sorted; made when needed
+	late := map[int]bool{}    // frames (by number) that filled a hole
 	flows := map[flowKey]*flow{}
 	get := func(k flowKey) *flow {
 		f := flows[k]
@@ -209,12 +210,18 @@ func Analyze(frames []Frame, local netip.Addr) *Report {
 					if times == nil {
 						times = sortedTimes(frames)
 					}
-					x.Excuse = excuse(times, &x, f)
+					x.Excuse = reorderExcuse(&x, late[x.Original.No])
+					if x.Excuse == "" {
+						x.Excuse = excuse(times, &x, f)
+					}
 				}
 				r.Retransmissions = append(r.Retransmissions, x)
 			} else {
 				if fr.TsharkRetx {
 					r.Reordered++
+				}
+				if s < f.maxEnd {
+					late[fr.No] = true // new bytes below bytes seen: delivered out of order
 				}
 				f.addSeg(s, e, i)
 			}
@@ -282,10 +289,6 @@ func (r *Report) closeZero(frames []Frame, f *flow, end time.Duration) {
 //   - the capture holds no frame at all, either way, from the original's
 //     arrival (or its read, if later) until the retransmission left:
 //     tcpbox's process did not run for the rest of the peer's wait.
-//
-// excuseLate ends the first kind of excuse.
-const excuseLate = "after the retransmission left"
-
 func excuse(times []time.Duration, x *Retransmission, f *flow) string {
 	o, fr := &x.Original, &x.Frame
 	if o.No == 0 || !o.HasTS || !fr.HasTS || !f.offsetOK {
@@ -317,6 +320,38 @@ func excuse(times []time.Duration, x *Retransmission, f *flow) string {
 	}
 	return fmt.Sprintf("the peer waited %v (TSval %d -> %d); after the original arrived, the capture has no frame either way for %v around that wait (%.6f to %.6f)",
 		wait, o.TSval, fr.TSval, (next - prev).Round(time.Microsecond), prev.Seconds(), next.Seconds())
+}
+
+// excuseLate ends the first kind of excuse.
+const excuseLate = "after the retransmission left"
+
+// excuseReorder starts the excuses of reordering in delivery.
+const excuseReorder = "reordered in delivery"
+
+// reorderExcuse returns the evidence that a peer's retransmission x
+// answered reordering on the way rather than anything tcpbox did, or "".
+// On a veth the kernel's segments pass the per-CPU backlog of whichever
+// CPU sent them, so segments sent from two CPUs can arrive out of order;
+// tcpbox then reports the hole at once with a duplicate ACK and SACK
+// (RFC 5681 §4.2, RFC 2018), and the peer's loss detection (RACK, RFC
+// 8985, with a reordering window of a quarter of a microsecond-scale
+// RTT) may resend before the late segment arrives. Either:
+//
+//   - the original filled a hole: it reached tcpbox after bytes above it
+//     (origLate), so it was not lost but overtaken; or
+//   - the copy tcpbox saw second was sent first (its TSval is older).
+func reorderExcuse(x *Retransmission, origLate bool) string {
+	o, fr := &x.Original, &x.Frame
+	if o.No == 0 {
+		return ""
+	}
+	if origLate {
+		return fmt.Sprintf("%s: the original #%d arrived after later bytes of the flow (a hole tcpbox reported, not a loss)", excuseReorder, o.No)
+	}
+	if o.HasTS && fr.HasTS && int32(fr.TSval-o.TSval) < 0 {
+		return fmt.Sprintf("%s: this copy was sent first (TSval %d before #%d's %d) and arrived second", excuseReorder, fr.TSval, o.No, o.TSval)
+	}
+	return ""
 }
 
 func sortedTimes(frames []Frame) []time.Duration {

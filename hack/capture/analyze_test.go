@@ -186,3 +186,39 @@ func TestParseLine(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyzePeerRetransmissionAfterReordering(t *testing.T) {
+	t.Run("original filled a hole", func(t *testing.T) {
+		var d dialogue
+		d.peerData(10, 1000, 100)
+		d.peerData(10, 1200, 100) // 1100 overtaken
+		d.peerData(10, 1100, 100) // arrives late, not lost
+		d.ours(10.1, 1, 0, 100)   // tcpbox's SACK of the hole went out before
+		d.peerData(11, 1100, 100) // the peer's fast retransmission
+		r := Analyze(d.frames, dut.Addr())
+		if x := r.ByPeerExcused(); len(x) != 1 || !strings.HasPrefix(x[0].Excuse, excuseReorder) {
+			t.Fatalf("excused %+v, unexcused %+v", x, r.ByPeerUnexcused())
+		}
+	})
+	t.Run("first sent, second arrived", func(t *testing.T) {
+		var d dialogue
+		d.peerData(10, 1000, 100)
+		d.add(11, peer, dut, 1100, 100, 100, 20) // the retransmission, sent at 20
+		d.ours(11.1, 1, 0, 100)
+		d.add(12, peer, dut, 1100, 100, 100, 9) // the original, sent at 9, arrives after
+		r := Analyze(d.frames, dut.Addr())
+		if x := r.ByPeerExcused(); len(x) != 1 || !strings.HasPrefix(x[0].Excuse, excuseReorder) {
+			t.Fatalf("excused %+v, unexcused %+v", x, r.ByPeerUnexcused())
+		}
+	})
+	t.Run("in order: no excuse", func(t *testing.T) {
+		var d dialogue
+		d.peerData(10, 1000, 100)
+		d.peerData(10, 1100, 100)
+		d.ours(10.1, 1, 0, 100)
+		d.peerData(11, 1100, 100)
+		if x := Analyze(d.frames, dut.Addr()).ByPeerUnexcused(); len(x) != 1 {
+			t.Fatalf("want one unexcused, got %+v", x)
+		}
+	})
+}

@@ -25,14 +25,17 @@ func (r *Report) Check(t testing.TB, clean bool) {
 			r.TCPFrames, len(ours), len(peer)+len(excused), r.Reordered, r.ZeroWindows, r.ZeroWindowPeriods, r.LongestZeroWindow)
 		return
 	}
-	late := 0
+	late, reorder := 0, 0
 	for _, x := range excused {
-		if strings.Contains(x.Excuse, excuseLate) {
+		switch {
+		case strings.Contains(x.Excuse, excuseLate):
 			late++
+		case strings.HasPrefix(x.Excuse, excuseReorder):
+			reorder++
 		}
 	}
-	t.Logf("capture: %d TCP frames; retransmissions: %d by tcpbox, %d by the peer (%d excused: %d originals reached tcpbox only after the retransmission left, %d during a silence of tcpbox); %d frames reordered in delivery (tshark's retransmission flag, new bytes); %d zero-window segments in %d periods, longest %v; %d stalls",
-		r.TCPFrames, len(ours), len(peer)+len(excused), len(excused), late, len(excused)-late, r.Reordered, r.ZeroWindows, r.ZeroWindowPeriods, r.LongestZeroWindow, len(r.Stalls))
+	t.Logf("capture: %d TCP frames; retransmissions: %d by tcpbox, %d by the peer (%d excused: %d originals reached tcpbox only after the retransmission left, %d during a silence of tcpbox, %d answered reordering in delivery); %d frames reordered in delivery (tshark's retransmission flag, new bytes); %d zero-window segments in %d periods, longest %v; %d stalls",
+		r.TCPFrames, len(ours), len(peer)+len(excused), len(excused), late, len(excused)-late-reorder, reorder, r.Reordered, r.ZeroWindows, r.ZeroWindowPeriods, r.LongestZeroWindow, len(r.Stalls))
 	for _, x := range excused[:min(len(excused), 5)] {
 		t.Logf("excused %v: %s", &x.Frame, x.Excuse)
 	}

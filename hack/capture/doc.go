@@ -6,8 +6,12 @@
 //     checksum of 0xffff where 0x0000 is computed is valid, RFC 1624 §3);
 //   - at 0% loss (clean): no retransmission by tcpbox, no zero-window
 //     stall either way, and no retransmission by the peer unless the
-//     capture itself proves that tcpbox's process was off the CPU for the
-//     whole time the peer waited (see Report.excuse).
+//     capture itself shows, for that retransmission, that the machine
+//     and not tcpbox caused it: the original reached tcpbox only after
+//     the peer had resent it, or tcpbox's process recorded nothing for
+//     the whole time the peer waited, or the original was overtaken on
+//     the veth and tcpbox's SACK of the hole prompted the peer (see
+//     excuse and reorderExcuse in analyze.go).
 //
 // A retransmission is a segment that carries bytes (or a SYN or FIN) that
 // an earlier segment of the same direction already carried. tshark's own
