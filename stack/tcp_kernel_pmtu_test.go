@@ -46,24 +46,8 @@ func TestTCPKernelPathMTU(t *testing.T) {
 		o.ns.Offloads(t, o.if_, false)
 	}
 
-	var link *afpacket.Link
-	if err := dut.Do(func() (err error) {
-		link, err = afpacket.Open("veth0", afpacket.Options{})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	rec := capture.NewRecorder(link)
-	st, err := New(rec, Options{Addr: netip.MustParsePrefix("198.18.1.2/24"), Gateway: netip.MustParseAddr("198.18.1.254")})
-	if err != nil {
-		link.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		rec.Stop()
-	})
-	rec.Start(t, 128, 0)
+	st, rec := startOnAFPacket(t, dut, "veth0", afpacket.Options{},
+		Options{Addr: netip.MustParsePrefix("198.18.1.2/24"), Gateway: netip.MustParseAddr("198.18.1.254")}, 128)
 
 	var ln net.Listener
 	if err := peer.Do(func() (err error) {

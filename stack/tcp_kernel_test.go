@@ -39,15 +39,24 @@ func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed 
 	t.Helper()
 	testbed.Require(t, append([]string{"ethtool", "tshark"}, tools...)...)
 	p := testbed.NewPair(t, testbed.PairOptions{MTU: o.mtu})
+	st, rec := startOnAFPacket(t, p.DUT, p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf}, Options{Addr: testbed.DUTPrefix}, o.snapLen)
+	return &kernelBed{Pair: p, st: st, rec: rec, peer: testbed.PeerPrefix.Addr(), dut: testbed.DUTPrefix.Addr()}
+}
+
+// startOnAFPacket opens an AF_PACKET link on ifname in ns and starts a
+// stack on it behind a capture recorder (snapLen bytes per frame, 0:
+// all), both closed when the test ends.
+func startOnAFPacket(t testing.TB, ns *testbed.NS, ifname string, lo afpacket.Options, o Options, snapLen int) (*Stack, *capture.Recorder) {
+	t.Helper()
 	var link *afpacket.Link
-	if err := p.DUT.Do(func() (err error) {
-		link, err = afpacket.Open(p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf})
+	if err := ns.Do(func() (err error) {
+		link, err = afpacket.Open(ifname, lo)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	rec := capture.NewRecorder(link)
-	st, err := New(rec, Options{Addr: testbed.DUTPrefix})
+	st, err := New(rec, o)
 	if err != nil {
 		link.Close()
 		t.Fatal(err)
@@ -56,8 +65,8 @@ func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed 
 		st.Close()
 		rec.Stop()
 	})
-	rec.Start(t, o.snapLen, 0)
-	return &kernelBed{Pair: p, st: st, rec: rec, peer: testbed.PeerPrefix.Addr(), dut: testbed.DUTPrefix.Addr()}
+	rec.Start(t, snapLen, 0)
+	return st, rec
 }
 
 // serveEcho runs the services' TCP echo (7) and framed echo (50000) on

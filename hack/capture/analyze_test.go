@@ -195,10 +195,7 @@ func TestAnalyzePeerRetransmissionAfterReordering(t *testing.T) {
 		d.peerData(10, 1100, 100) // arrives late, not lost
 		d.ours(10.1, 1, 0, 100)   // tcpbox's SACK of the hole went out before
 		d.peerData(11, 1100, 100) // the peer's fast retransmission
-		r := Analyze(d.frames, dut.Addr())
-		if x := r.ByPeerExcused(); len(x) != 1 || !strings.HasPrefix(x[0].Excuse, excuseReorder) {
-			t.Fatalf("excused %+v, unexcused %+v", x, r.ByPeerUnexcused())
-		}
+		wantReorderExcuse(t, &d)
 	})
 	t.Run("first sent, second arrived", func(t *testing.T) {
 		var d dialogue
@@ -206,10 +203,7 @@ func TestAnalyzePeerRetransmissionAfterReordering(t *testing.T) {
 		d.add(11, peer, dut, 1100, 100, 100, 20) // the retransmission, sent at 20
 		d.ours(11.1, 1, 0, 100)
 		d.add(12, peer, dut, 1100, 100, 100, 9) // the original, sent at 9, arrives after
-		r := Analyze(d.frames, dut.Addr())
-		if x := r.ByPeerExcused(); len(x) != 1 || !strings.HasPrefix(x[0].Excuse, excuseReorder) {
-			t.Fatalf("excused %+v, unexcused %+v", x, r.ByPeerUnexcused())
-		}
+		wantReorderExcuse(t, &d)
 	})
 	t.Run("in order: no excuse", func(t *testing.T) {
 		var d dialogue
@@ -221,4 +215,12 @@ func TestAnalyzePeerRetransmissionAfterReordering(t *testing.T) {
 			t.Fatalf("want one unexcused, got %+v", x)
 		}
 	})
+}
+
+func wantReorderExcuse(t *testing.T, d *dialogue) {
+	t.Helper()
+	r := Analyze(d.frames, dut.Addr())
+	if x := r.ByPeerExcused(); len(x) != 1 || !strings.HasPrefix(x[0].Excuse, excuseReorder) {
+		t.Fatalf("excused %+v, unexcused %+v", x, r.ByPeerUnexcused())
+	}
 }
