@@ -1,25 +1,20 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/hack/capture"
 	"github.com/tcpbox/tcpbox/hack/testbed"
-	"github.com/tcpbox/tcpbox/nic"
 	"github.com/tcpbox/tcpbox/nic/afpacket"
 	"github.com/tcpbox/tcpbox/nic/bridge"
 	"github.com/tcpbox/tcpbox/nic/impair"
-	"github.com/tcpbox/tcpbox/nic/pcap"
 	"github.com/tcpbox/tcpbox/stack"
 )
 
@@ -32,8 +27,7 @@ type bed struct {
 	Peer, DUT, Mid *testbed.NS
 	st             *stack.Stack
 	br             *bridge.Bridge
-	rec            *recorder
-	pcapPath       string // the current capture
+	rec            *capture.Recorder
 	peer, dut      netip.Addr
 }
 
@@ -96,7 +90,7 @@ func newBed(t testing.TB, o bedOptions, tools ...string) *bed {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	b.rec = &recorder{Link: link}
+	b.rec = capture.NewRecorder(link)
 	b.st, err = stack.New(b.rec, stack.Options{Addr: testbed.DUTPrefix})
 	if err != nil {
 		link.Close()
@@ -104,97 +98,19 @@ func newBed(t testing.TB, o bedOptions, tools ...string) *bed {
 	}
 	t.Cleanup(func() {
 		b.st.Close()
-		b.rec.stop()
+		b.rec.Stop()
 	})
 	b.capture(t, o.snapLen, o.maxFrames)
 	return b
 }
 
-// recorder records every frame tcpbox receives or sends into the current
-// capture file, a sent frame before it reaches the link: recorded after,
-// a fast answer read by the receive goroutine could land in the file
-// ahead of the frame it answers and tshark would call that frame a
-// spurious retransmission. A capture holds at most max frames (the first
-// ones), so that tshark's verdict on a bulk test takes seconds, not
-// minutes.
-type recorder struct {
-	nic.Link
-	mu   sync.Mutex
-	f    *os.File
-	bw   *bufio.Writer // frames reach the file in 1 MiB writes
-	w    *pcap.Writer
-	left int // frames still to record; <0: unbounded
-}
-
-func (l *recorder) record(now time.Time, frames []nic.Frame) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i := range frames {
-		if l.w == nil || l.left == 0 {
-			return
-		}
-		l.w.WriteFrame(now, frames[i].Data)
-		if l.left > 0 {
-			l.left--
-		}
-	}
-}
-
-func (l *recorder) ReadBatch(frames []nic.Frame) (int, error) {
-	n, err := l.Link.ReadBatch(frames)
-	l.record(time.Now(), frames[:n])
-	return n, err
-}
-
-func (l *recorder) WriteBatch(frames []nic.Frame) (int, error) {
-	l.record(time.Now(), frames)
-	return l.Link.WriteBatch(frames)
-}
-
-// start ends the current capture and records into f (through bw) from
-// now on; a nil f only ends it.
-func (l *recorder) start(f *os.File, bw *bufio.Writer, w *pcap.Writer, max int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f != nil {
-		l.bw.Flush()
-		l.f.Close()
-	}
-	l.f, l.bw, l.w, l.left = f, bw, w, max
-	if max <= 0 {
-		l.left = -1
-	}
-}
-
-// stop ends the current capture, so that the file is complete.
-func (l *recorder) stop() { l.start(nil, nil, nil, 0) }
-
-// capture starts a new capture file for t (a test or subtest); the
-// previous one ends. TCPBOX_KEEP_PCAP=dir keeps a copy for a person.
+// capture starts a new capture for t (a test or subtest) of snapLen
+// bytes per frame (0: all) and its first maxFrames frames (0: all); the
+// previous one ends. tshark judges about 15,000 frames a second here, so
+// bulk tests judge a prefix.
 func (b *bed) capture(t testing.TB, snapLen, maxFrames int) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "dut.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w, err := pcap.NewWriter(bw, snapLen)
-	if err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	b.rec.start(f, bw, w, maxFrames)
-	b.pcapPath = path
-	t.Cleanup(func() {
-		if dir := os.Getenv("TCPBOX_KEEP_PCAP"); dir != "" {
-			b.rec.stop()
-			name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".pcap"
-			if data, err := os.ReadFile(path); err == nil {
-				os.WriteFile(filepath.Join(dir, name), data, 0o644)
-			}
-		}
-	})
+	b.rec.Start(t, snapLen, maxFrames)
 }
 
 // listen opens a TCP listener on tcpbox's port.
@@ -250,97 +166,19 @@ func (b *bed) peerRun(timeout time.Duration, stdin []byte, name string, args ...
 	return o.String(), e.String(), err
 }
 
-// captureReport is tshark's reading of a capture.
-type captureReport struct {
-	Frames, TCPFrames int
-	Bad               []string // malformed or bad checksum
-	Retransmissions   int      // incl. fast and spurious
-	ZeroWindows       int
-	Flagged           []string // retransmissions and zero windows
-	MinusZero         int      // TCP checksums 0xffff where 0x0000 is computed
-}
-
-// judge ends the current capture, has tshark read it in one pass
-// (checksums verified) and classifies every frame.
-func (b *bed) judge(t testing.TB) captureReport {
+// checkCapture ends the current capture and has hack/capture judge it:
+// no malformed frames or bad checksums, and, when clean (0% loss), no
+// retransmission by tcpbox, none by the kernel that the capture does not
+// show was caused by load, and no zero-window stall.
+func (b *bed) checkCapture(t testing.TB, clean bool) *capture.Report {
 	t.Helper()
-	b.rec.stop()
-	out, err := exec.Command("tshark", "-r", b.pcapPath,
-		"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
-		"-T", "fields", "-E", "separator=/t",
-		"-e", "frame.number", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "udp.checksum.status",
-		"-e", "tcp.checksum", "-e", "tcp.checksum_calculated", "-e", "_ws.col.Info").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
-	var r captureReport
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.SplitN(line, "\t", 7)
-		if len(f) < 7 {
-			continue
-		}
-		r.Frames++
-		info := f[6]
-		tcpBad := f[2] == "0" // checksum status 0 is PROTO_CHECKSUM_E_BAD
-		if tcpBad && f[4] == "0xffff" && f[5] == "0x0000" {
-			// 0xffff is one's complement -0, the same sum as 0x0000
-			// (RFC 1071 §1; RFC 1624 §3): Linux's skb_checksum_help
-			// writes it when it completes a checksum that folds to
-			// 0 (about one frame in 65,536). A receiver that verifies
-			// by summing accepts both; tshark flags it anyway.
-			r.MinusZero++
-			tcpBad = false
-		}
-		if f[1] == "0" || tcpBad || f[3] == "0" || strings.Contains(info, "Malformed") {
-			r.Bad = append(r.Bad, line)
-		}
-		if f[2] == "" {
-			continue
-		}
-		r.TCPFrames++
-		flagged := false
-		if strings.Contains(info, "Retransmission]") {
-			r.Retransmissions++
-			flagged = true
-		}
-		if strings.Contains(info, "[TCP ZeroWindow]") {
-			r.ZeroWindows++
-			flagged = true
-		}
-		if flagged {
-			r.Flagged = append(r.Flagged, line)
-		}
-	}
-	return r
-}
-
-// checkCapture fails the test on malformed frames or bad checksums and,
-// when clean (0% loss), on any retransmission or zero window; it returns
-// the counts for the log.
-func (b *bed) checkCapture(t testing.TB, clean bool) captureReport {
-	t.Helper()
-	r := b.judge(t)
-	show := func(lines []string) string {
-		if len(lines) > 20 {
-			lines = append(lines[:20:20], "...")
-		}
-		return strings.Join(lines, "\n")
-	}
-	if len(r.Bad) > 0 {
-		t.Errorf("tshark: %d frames malformed or with bad checksums:\n%s", len(r.Bad), show(r.Bad))
-	}
-	if clean && len(r.Flagged) > 0 {
-		t.Errorf("tshark at 0%% loss: %d retransmissions, %d zero windows:\n%s", r.Retransmissions, r.ZeroWindows, show(r.Flagged))
-	}
-	if r.TCPFrames == 0 {
-		t.Errorf("capture holds no TCP frames")
-	}
+	b.rec.Stop()
+	r := capture.Judge(t, b.rec.Path(), b.dut)
+	r.Check(t, clean)
 	if r.MinusZero > 0 {
 		// Such frames are valid; tcpbox must have taken them.
 		if n := b.st.Stats().Drops[stack.DropTCPChecksum]; n != 0 {
 			t.Errorf("tcpbox dropped %d segments for their checksum; the capture holds %d with checksum 0xffff (= 0x0000)", n, r.MinusZero)
-		} else {
-			t.Logf("tshark: %d TCP checksums 0xffff for a computed 0x0000 (valid, RFC 1624 §3), none dropped by tcpbox", r.MinusZero)
 		}
 	}
 	return r
@@ -365,30 +203,18 @@ func (b *bed) logDrops(t testing.TB) {
 	t.Logf("kernel side veth0:\n%s\nkernel nstat:\n%s\ntcpbox link %+v\ntcpbox drops %+v", peer, nstat, st.Link, st.Drops)
 }
 
-// strict reports whether bulk tests at 0% loss must show no
-// retransmission and no zero window (TCPBOX_STRICT=1). By default they
-// count and report them: on this shared 2-core machine tcpbox's process
-// is at times off the CPU for longer than the kernel's 200 ms minimum
-// RTO, and then the kernel retransmits and tcpbox's full receive buffer
-// shows a zero window, so the verdict would depend on the load.
-// Malformed frames and bad checksums fail every test always.
-func strict() bool { return os.Getenv("TCPBOX_STRICT") == "1" }
-
 // bulkVerdict judges the capture of a bulk transfer at 0% loss (see
-// strict) and, when tshark saw retransmissions or zero windows, logs the
-// kernel's counters and the TCB of tcpbox's bulk senders (rec may be nil).
+// checkCapture) and, when it fails, logs the kernel's counters and the
+// TCB of tcpbox's bulk senders (rec may be nil).
 func (b *bed) bulkVerdict(t *testing.T, rec *connRecord) {
 	t.Helper()
-	cr := b.checkCapture(t, strict())
-	if cr.Retransmissions == 0 && cr.ZeroWindows == 0 {
-		t.Logf("tshark: first %d TCP frames clean", cr.TCPFrames)
+	b.checkCapture(t, true)
+	if !t.Failed() {
 		if rec != nil {
 			rec.take()
 		}
 		return
 	}
-	t.Logf("tshark at 0%% loss, first %d TCP frames: %d retransmissions, %d zero windows (TCPBOX_STRICT=1 fails on them):\n%s",
-		cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows, strings.Join(cr.Flagged[:min(len(cr.Flagged), 5)], "\n"))
 	b.logDrops(t)
 	if rec != nil {
 		logSenders(t, rec)

@@ -88,7 +88,7 @@ func TestEchoThroughLossAndReorder(t *testing.T) {
 	t.Logf("%d MiB each way through tcpbox echo at 5%% loss + 5%% reordering in %v (%.1f Mbit/s each way); bridge lost %d/%d frames kernel->tcpbox, %d/%d tcpbox->kernel, reordered %d; tshark: %d TCP frames, %d retransmissions, %d zero-window",
 		size>>20, took.Round(time.Millisecond), mbit(size, took.Seconds()),
 		bs.AB.DropLoss, bs.AB.Offered, bs.BA.DropLoss, bs.BA.Offered, bs.AB.Reordered+bs.BA.Reordered,
-		cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows)
+		cr.TCPFrames, len(cr.Retransmissions), cr.ZeroWindows)
 }
 
 // keepConns is a listener that remembers the connections it accepted (in

@@ -143,7 +143,7 @@ func TestPutGetThroughLoss(t *testing.T) {
 	}
 	cr := b.checkCapture(t, false)
 	t.Logf("bridge lost %d/%d frames kernel->tcpbox, %d/%d tcpbox->kernel; tshark on the first %d TCP frames: %d retransmissions, %d zero-window",
-		bs.AB.DropLoss, bs.AB.Offered, bs.BA.DropLoss, bs.BA.Offered, cr.TCPFrames, cr.Retransmissions, cr.ZeroWindows)
+		bs.AB.DropLoss, bs.AB.Offered, bs.BA.DropLoss, bs.BA.Offered, cr.TCPFrames, len(cr.Retransmissions), cr.ZeroWindows)
 }
 
 // waitIdle waits until the server has no connection open (a broken

@@ -34,9 +34,12 @@ func (s *Stack) icmpInput(pkt wire.IPv4, m rxMeta) {
 		if msg.Code() == wire.CodeFragNeeded {
 			s.ctr.icmpIn.Add(1)
 			s.icmpMu.Lock()
-			s.pmtu.Learn(s.now(), msg.NextHopMTU(), msg.Payload(), s.mtu)
+			_, mtu, ok := s.pmtu.Learn(s.now(), msg.NextHopMTU(), msg.Payload(), s.mtu)
 			s.pmtuLen.Store(int32(s.pmtu.Len()))
 			s.icmpMu.Unlock()
+			if q, qok := icmp.ParseQuote(msg.Payload()); ok && qok {
+				s.tcpPathMTU(q, mtu) // tcp_pmtu.go
+			}
 			return
 		}
 		// Other unreachables would be soft errors for TCP (RFC 1122

@@ -33,17 +33,24 @@ type TCPConn struct {
 	// deferred: flushLocked is due at the end of the receive batch
 	// (tcp_rxbatch.go).
 	deferred bool
-	timer    tcpTimer
-	linger   int  // SetLinger: <0 default close, 0 abort with RST
-	gone     bool // removed from the table
+	// graced: a loss-recovery timer was postponed (tcp_stall.go);
+	// cleared by the next flushLocked.
+	graced bool
+	// emitted counts the segments emit has sent, so flushLocked knows
+	// whether an Output sent any.
+	emitted uint64
+	timer   tcpTimer
+	linger  int // SetLinger: <0 default close, 0 abort with RST, >0 Close waits (tcp_linger.go)
+	// lingering: Close waits for the FIN's ACK; every flush wakes it.
+	lingering bool
+	gone      bool // removed from the table
 
 	readSig, writeSig tcpSignal
 	rdl, wdl          tcpDeadline
 	closed            chan struct{} // closed by Close
 	closeOnce         sync.Once
 	readShut          atomic.Bool
-	listener          string        // name of the accepting listener, for Info
-	cfgKeepIdle       time.Duration // keepalive idle time of the connection's configuration
+	listener          string // name of the accepting listener, for Info
 }
 
 var _ net.Conn = (*TCPConn)(nil)
@@ -58,7 +65,6 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 		writeSig: newTCPSignal(),
 		closed:   make(chan struct{}),
 	}
-	c.cfgKeepIdle = cfg.KeepIdle
 	c.id = st.nextID.Add(1)
 	c.emitFn = c.emit
 	c.timer.init(st.s, c.onTimer)
@@ -68,6 +74,7 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 // emit encodes one segment of this connection and sends it. It runs under
 // mu, inside tc.Output.
 func (c *TCPConn) emit(seg *tcp.Segment) {
+	c.emitted++
 	if m := c.st.gsoMax; m > 0 && gsoable(seg) {
 		c.emitGSO(seg, m)
 		return
@@ -83,10 +90,18 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	// Everything one Output emits (a window's worth of data after an
 	// application Write) leaves the stack in one Link.WriteBatch.
 	s := c.st.s
+	c.graced = false
+	emitted := c.emitted
 	s.holdTx()
 	c.tc.Output(now, c.emitFn)
 	c.flushGSO()
 	s.releaseTx()
+	if c.emitted != emitted {
+		// Sent late: the timers run from the sending (tcp_stall.go).
+		if d := s.now() - now; d > stallLate {
+			c.tc.Delayed(d)
+		}
+	}
 	if ev := c.tc.Events(); ev != 0 {
 		if ev&(tcp.EventReadable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.readSig.poke()
@@ -94,6 +109,9 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 		if ev&(tcp.EventWritable|tcp.EventConnected|tcp.EventClosed) != 0 {
 			c.writeSig.poke()
 		}
+	}
+	if c.lingering {
+		c.writeSig.poke()
 	}
 	if c.tc.Done() {
 		c.forgetLocked()
@@ -134,13 +152,24 @@ func (c *TCPConn) forgetLocked() {
 	}
 }
 
-// onTimer runs when the deadline the connection asked for has come.
+// onTimer runs when the deadline the connection asked for has come
+// (the timer goroutine). A loss-recovery timer yields first to ACKs that
+// have already arrived (tcp_stall.go): inside a receive batch the
+// connection's Output waits for the batch's end, and while frames wait
+// on the link or after a stall the timer is postponed, boundedly.
 func (c *TCPConn) onTimer(now time.Duration) {
 	c.mu.Lock()
-	if !c.gone {
-		c.flushLocked(now)
+	defer c.mu.Unlock()
+	if c.gone || c.st.deferFlush(c) {
+		return
 	}
-	c.mu.Unlock()
+	if g := stallGrace(now, c.tc.RetransmitDue(now), c.graced, c.st.s.rxPending); g > 0 {
+		c.graced = true
+		c.st.stallGraces.Add(1)
+		c.timer.arm(now + g)
+		return
+	}
+	c.flushLocked(now)
 }
 
 // discardLocked drops received data after CloseRead, so the window stays
@@ -259,7 +288,9 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 // Close closes the connection: a FIN after the queued data (RFC 9293
 // §3.10.4), or a RST when unread data remains or SetLinger(0) was called.
 // The connection lingers in the stack (FIN-WAIT, TIME-WAIT) after Close
-// returns, without the application.
+// returns, without the application. After SetLinger(n > 0) Close blocks
+// until the peer acknowledged our data and FIN, or n seconds passed and
+// the connection was reset (tcp_linger.go).
 func (c *TCPConn) Close() error {
 	first := false
 	c.closeOnce.Do(func() {
@@ -273,7 +304,8 @@ func (c *TCPConn) Close() error {
 	c.wdl.stop()
 	c.mu.Lock()
 	var err error
-	if c.linger == 0 {
+	linger := c.linger
+	if linger == 0 {
 		c.tc.Abort()
 	} else {
 		err = c.tc.Close()
@@ -282,6 +314,9 @@ func (c *TCPConn) Close() error {
 	c.mu.Unlock()
 	if err != nil {
 		return c.opErr("close", err)
+	}
+	if linger > 0 {
+		c.lingerClose(time.Duration(linger) * time.Second)
 	}
 	return nil
 }

@@ -17,11 +17,6 @@ import (
 // as with a kernel socket. Read returns a bare io.EOF, as net.TCPConn
 // does, because io.Copy and friends compare with == io.EOF.
 
-var (
-	errBadKeepAlive    = errors.New("stack: keepalive period must be positive")
-	errKeepAlivePeriod = errors.New("stack: keepalive period is per dial/listener (WithKeepAlive), not per connection")
-)
-
 // tcpErrno maps an error of the state machine to the errno a kernel socket
 // would report.
 func tcpErrno(err error) error {

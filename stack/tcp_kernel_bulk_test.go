@@ -73,15 +73,12 @@ func TestTCPKernelEchoBulk(t *testing.T) {
 	}
 	st := b.st.Stats()
 	t.Logf("tcpbox link: %+v; TCP drops: checksum %d malformed %d", st.Link, st.Drops[DropTCPChecksum], st.Drops[DropTCPMalformed])
-	// Malformed frames and bad checksums fail the test. Retransmissions
-	// and zero windows are counted and reported: on a shared, loaded
-	// machine tcpbox's process can be off the CPU for longer than the
-	// kernel's 200 ms minimum RTO (captures show gaps of over a second
-	// with no frame either way), and then the kernel retransmits and
-	// tcpbox's full receive buffer shows a zero window.
+	// At 0% loss: no retransmission by tcpbox, none by the kernel that
+	// the capture does not show was caused by load, no zero-window stall
+	// (hack/capture). Zero windows that reopen before the kernel would
+	// probe them are the echo's flow control (its reads wait for its
+	// writes) and are counted in the log.
 	cstart := time.Now()
-	frames := b.checkCapture(t, false)
-	retx := b.countCapture(t, "tcp.analysis.retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.fast_retransmission")
-	zw := b.countCapture(t, "tcp.analysis.zero_window")
-	t.Logf("tshark judged %d TCP frames in %v: %d retransmissions, %d zero-window segments", frames, time.Since(cstart).Round(time.Second), retx, zw)
+	frames := b.checkCapture(t, true)
+	t.Logf("tshark judged %d TCP frames in %v", frames, time.Since(cstart).Round(time.Second))
 }

@@ -45,11 +45,12 @@ func (c *TCPConn) SetWriteBuffer(bytes int) error {
 	return c.setopt(func() { c.tc.SetSendBuffer(bytes) })
 }
 
-// SetLinger sets what Close does, like SO_LINGER: sec == 0 discards
-// unsent data and sends a RST (an abortive close, RFC 9293 §3.10.4);
-// sec < 0 (the default) closes gracefully in the background. A positive
-// value is treated as the default: Close never blocks here, the stack
-// finishes the close on its own.
+// SetLinger sets what Close does, like Linux's SO_LINGER: sec == 0
+// discards unsent data and sends a RST (an abortive close, RFC 9293
+// §3.10.4); sec < 0 (the default) closes gracefully in the background;
+// sec > 0 makes Close block until the peer has acknowledged all data and
+// the FIN, or sec seconds have passed, and then reset the connection
+// (tcp_linger.go).
 func (c *TCPConn) SetLinger(sec int) error {
 	if c.isClosed() {
 		return c.opErr("set", net.ErrClosed)
@@ -60,25 +61,57 @@ func (c *TCPConn) SetLinger(sec int) error {
 	return nil
 }
 
-// SetKeepAlive turns keepalive probes (RFC 9293 §3.8.4) on or off with the
-// idle time, interval and count of the connection's configuration.
+// SetKeepAlive turns keepalive probes (RFC 9293 §3.8.4, RFC 1122
+// §4.2.3.6) on or off, with the connection's current idle time, interval
+// and count (the dial's or listener's configuration unless changed here).
 func (c *TCPConn) SetKeepAlive(on bool) error {
 	return c.setopt(func() { c.tc.SetKeepAlive(on) })
 }
 
-// SetKeepAlivePeriod turns keepalive on. The state machine has no
-// per-connection idle time yet (tcp.Conn offers SetKeepAlive(on) only), so
-// the period is that of the dial's or listener's configuration
-// (WithKeepAlive); a different d is refused rather than ignored.
+// Keepalive defaults of Go's net package for a zero field, as there.
+const (
+	goKeepAliveIdle     = 15 * time.Second
+	goKeepAliveInterval = 15 * time.Second
+	goKeepAliveCount    = 9
+)
+
+// SetKeepAlivePeriod sets how long the connection stays idle before the
+// first keepalive probe (TCP_KEEPIDLE), for this connection only, as
+// net.TCPConn.SetKeepAlivePeriod does on Linux: d == 0 means Go's 15 s, a
+// negative d changes nothing, and keepalive is switched by SetKeepAlive.
+// Any positive period is taken as it is (the kernel rounds up to whole
+// seconds; tcpbox needs not).
 func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error {
-	if d <= 0 {
-		return c.opErr("set", errBadKeepAlive)
+	if c.isClosed() {
+		return c.opErr("set", net.ErrClosed)
 	}
-	c.mu.Lock()
-	idle := c.cfgKeepIdle
-	c.mu.Unlock()
-	if d != idle {
-		return c.opErr("set", errKeepAlivePeriod)
+	if d < 0 {
+		return nil
 	}
-	return c.setopt(func() { c.tc.SetKeepAlive(true) })
+	if d == 0 {
+		d = goKeepAliveIdle
+	}
+	return c.setopt(func() { c.tc.SetKeepAliveParams(d, 0, 0) })
+}
+
+// SetKeepAliveConfig sets keepalive as net.TCPConn.SetKeepAliveConfig
+// does: on or off (Enable), the idle time, the interval between probes
+// and the number of unanswered probes before the connection fails with
+// ETIMEDOUT; a zero field takes Go's default (15 s, 15 s, 9), a negative
+// one leaves the current value.
+func (c *TCPConn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
+	pick := func(v, def time.Duration) time.Duration {
+		if v == 0 {
+			return def
+		}
+		return v // <0: SetKeepAliveParams keeps the current value
+	}
+	count := cfg.Count
+	if count == 0 {
+		count = goKeepAliveCount
+	}
+	return c.setopt(func() {
+		c.tc.SetKeepAliveParams(pick(cfg.Idle, goKeepAliveIdle), pick(cfg.Interval, goKeepAliveInterval), count)
+		c.tc.SetKeepAlive(cfg.Enable)
+	})
 }

@@ -45,12 +45,15 @@ func TestTCPSocketOptions(t *testing.T) {
 	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "corked" {
 		t.Fatalf("after uncork: %q %v", buf, err)
 	}
-	if err := c.SetKeepAlivePeriod(0); err == nil {
-		t.Fatal("keepalive period 0 accepted")
+	for _, d := range []time.Duration{0, -1, time.Second, 1500 * time.Millisecond} {
+		if err := c.SetKeepAlivePeriod(d); err != nil {
+			t.Fatalf("SetKeepAlivePeriod(%v): %v", d, err)
+		}
 	}
 	c.Close()
 	for name, err := range map[string]error{
 		"SetNoDelay": c.SetNoDelay(false), "SetReadBuffer": c.SetReadBuffer(1), "SetLinger": c.SetLinger(0),
+		"SetKeepAlivePeriod": c.SetKeepAlivePeriod(time.Second), "SetKeepAliveConfig": c.SetKeepAliveConfig(net.KeepAliveConfig{}),
 		"SetDeadline": c.SetDeadline(time.Time{}), "CloseWrite": c.CloseWrite(), "CloseRead": c.CloseRead(),
 	} {
 		if !errors.Is(err, net.ErrClosed) {

@@ -36,6 +36,9 @@ type tcpStack struct {
 	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
 
 	rxb tcpRxBatch // connections to flush at the end of the receive batch
+	// stallGraces counts loss-recovery timers postponed once because
+	// they fired late, after a stall of the process (tcp_stall.go).
+	stallGraces atomic.Uint64
 }
 
 // tcpStacks holds each Stack's TCP state. The Stack struct has no field
@@ -127,8 +130,9 @@ func (t *tcpStack) now() time.Duration { return t.s.now() }
 func (t *tcpStack) send(src, dst netip.Addr, seg *tcp.Segment) {
 	s := t.s
 	b := s.newBuffer(tcpSegmentLen(seg))
-	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, s.pathMTU(dst)-wire.IPv4MinHeaderLen))
-	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: true, src: src, tos: seg.ECN & ecnMask})
+	mtu := s.pathMTU(dst)
+	b.Trim(encodeTCPSegment(b.Bytes(), src, dst, seg, mtu-wire.IPv4MinHeaderLen))
+	s.sendIPv4(b, dst, wire.ProtoTCP, sendOpts{df: tcpDF(mtu), src: src, tos: seg.ECN & ecnMask})
 }
 
 // ecnMask is the ECN field of the IPv4 TOS byte (RFC 3168 §5); tcp sets

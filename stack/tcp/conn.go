@@ -103,6 +103,7 @@ type Conn struct {
 	forceSend    bool // the persist timer fired with a small open window: send what fits
 	probes       int
 	keepAt       time.Duration
+	pmtu         int // path MTU learned (pmtu.go); 0: the configured MTU
 	keepProbes   int
 	lastRecvAt   time.Duration
 

@@ -17,7 +17,7 @@ func (c *Conn) Info(now time.Duration) Info {
 		RcvNxt: uint32(c.rcvNxt),
 		RcvWnd: uint32(c.rcvWnd()),
 		SndMSS: c.sndMSS, RcvMSS: c.rcvMSS, AdvMSS: c.advMSS,
-		PMTU:         c.cfg.MTU,
+		PMTU:         c.pathMTU(),
 		TimestampsOK: c.tsOK, SACKOK: c.sackOK, WScaleOK: c.wsOK, ECNOK: c.ecn.ok, ECNCEIn: c.ecn.ceIn, ECNECEIn: c.ecn.eceIn,
 		NoDelay: c.noDelay, Corked: c.cork,
 
