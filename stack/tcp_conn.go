@@ -132,11 +132,15 @@ func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) bool {
 		c.mu.Unlock()
 		return true
 	}
+	holes := c.tc.HasHoles()
 	c.tc.Input(now, seg)
 	if c.readShut.Load() {
 		c.discardLocked()
 	}
-	if seg.Flags&(tcp.SYN|tcp.FIN|tcp.RST) != 0 || !c.st.deferFlush(c) {
+	// Out-of-order data, or a segment that fills a gap, is ACKed now, not
+	// at the batch's end (tcp.Conn.HasHoles says why).
+	urgent := holes || c.tc.HasHoles()
+	if urgent || seg.Flags&(tcp.SYN|tcp.FIN|tcp.RST) != 0 || !c.st.deferFlush(c) {
 		c.flushLocked(now)
 	}
 	c.mu.Unlock()
