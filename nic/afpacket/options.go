@@ -36,6 +36,15 @@ type Options struct {
 	// the vnet header so a super-frame fits) and RingBlocks size the
 	// ring; defaults 256 KiB and 16 (4 MiB).
 	RingBlockSize, RingBlocks int
+	// FrameRing receives through a TPACKET_V2 mmap ring of one slot per
+	// frame instead of recvmmsg: no system call while frames keep
+	// coming, and, unlike Ring, every frame reaches the reader at once.
+	// Frames longer than a slot (super-frames with offloads on) come
+	// through the socket queue, one recvmsg each. Not with Ring.
+	FrameRing bool
+	// FrameRingSlots is the number of slots (2 KiB each at MTU 1500);
+	// default 4096.
+	FrameRingSlots int
 	// RingTimeout is how long the kernel keeps a partly filled block
 	// before handing it over; default and minimum 1ms.
 	RingTimeout time.Duration
@@ -71,6 +80,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.RingBlocks <= 0 {
 		o.RingBlocks = 16
+	}
+	if o.FrameRingSlots <= 0 {
+		o.FrameRingSlots = 4096
 	}
 	if o.RingTimeout < time.Millisecond {
 		o.RingTimeout = time.Millisecond
