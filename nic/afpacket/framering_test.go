@@ -12,14 +12,14 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// frameRingMode makes newBed and kernelBed open links with the TPACKET_V2
-// ring.
-var frameRingMode bool
+// recvmmsgMode makes newBed and kernelBed open links that receive with
+// recvmmsg instead of the default frame ring.
+var recvmmsgMode bool
 
-// TestFrameRing runs the receive-side tests again with Options.FrameRing.
-func TestFrameRing(t *testing.T) {
-	frameRingMode = true
-	defer func() { frameRingMode = false }()
+// TestRecvmmsg runs the receive-side tests again with Options.Recvmmsg.
+func TestRecvmmsg(t *testing.T) {
+	recvmmsgMode = true
+	defer func() { recvmmsgMode = false }()
 	t.Run("ExchangeBothWays", TestExchangeBothWays)
 	t.Run("Filter", TestFilter)
 	t.Run("DropsCounted", TestDropsCounted)
@@ -50,7 +50,7 @@ func TestFrameRingSuperFrame(t *testing.T) {
 	a.Offloads(t, "veth0", true)
 	b.Offloads(t, "veth0", true)
 	la := openIn(t, a, "veth0", Options{})
-	lb := openIn(t, b, "veth0", Options{FrameRing: true})
+	lb := openIn(t, b, "veth0", Options{})
 	const mss = 1448
 	payload := make([]byte, 20*mss)
 	for i := range payload {

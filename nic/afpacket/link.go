@@ -29,7 +29,7 @@ type Link struct {
 
 	rx   rxState
 	ring ringState // used instead of rx when Options.Ring
-	// fring is used instead of rx when Options.FrameRing.
+	// fring is used instead of rx unless Options.Ring or Recvmmsg.
 	fring frameRing
 	tx    txState
 	// rxMu is held by ReadBatch for its whole call, so that Close can
@@ -77,7 +77,7 @@ func Open(ifname string, o Options) (*Link, error) {
 		l.file.Close()
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	if o.FrameRing {
+	if o.frameRing() {
 		l.fring.init(l, ringMem, slot, &o)
 	} else if ringMem != nil {
 		l.ring.init(l, ringMem, &o)

@@ -25,9 +25,6 @@ func openSocket(ifindex, mtu int, mac [6]byte, o *Options) (fd int, ringMem []by
 }
 
 func socketFor(ifindex, mtu int, mac [6]byte, o *Options, ringMem *[]byte, slot *int) (int, error) {
-	if o.Ring && o.FrameRing {
-		return -1, errors.New("Ring and FrameRing are exclusive")
-	}
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
@@ -79,7 +76,7 @@ func socketFor(ifindex, mtu int, mac [6]byte, o *Options, ringMem *[]byte, slot 
 		}
 		*ringMem = mem
 	}
-	if o.FrameRing {
+	if o.frameRing() {
 		mem, sz, err := setupFrameRing(fd, mtu, o)
 		if err != nil {
 			return fail("TPACKET_V2 ring", err)
@@ -96,7 +93,7 @@ func socketFor(ifindex, mtu int, mac [6]byte, o *Options, ringMem *[]byte, slot 
 			return fail("PACKET_MR_PROMISC", err)
 		}
 	}
-	if !o.Ring && !o.FrameRing {
+	if o.Recvmmsg {
 		// A ring socket queues nothing outside its ring, and the ring
 		// filled only after bind, through the filter.
 		drain(fd)
