@@ -3,7 +3,6 @@
 package afpacket
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -14,7 +13,7 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// The TPACKET_V2 receive ring (Options.FrameRing): a ring of fixed-size
+// The TPACKET_V2 receive ring (the default receive path): a ring of fixed-size
 // slots, one frame each. Unlike TPACKET_V3, whose blocks reach the reader
 // only when full or after a timeout of at least 1 ms, the kernel hands
 // over every slot as soon as the frame is in it and wakes the reader per
@@ -184,14 +183,8 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 			if n > 0 {
 				break // return what we have rather than wait
 			}
-			if err := l.rc.Read(r.ready); err != nil {
-				if l.closed.Load() || errors.Is(err, os.ErrClosed) {
-					return 0, nic.ErrClosed
-				}
+			if err := l.waitRing(r.ready); err != nil {
 				return 0, err
-			}
-			if l.closed.Load() {
-				return 0, nic.ErrClosed
 			}
 			continue
 		}

@@ -17,17 +17,7 @@ import (
 var recvmmsgMode bool
 
 // TestRecvmmsg runs the receive-side tests again with Options.Recvmmsg.
-func TestRecvmmsg(t *testing.T) {
-	recvmmsgMode = true
-	defer func() { recvmmsgMode = false }()
-	t.Run("ExchangeBothWays", TestExchangeBothWays)
-	t.Run("Filter", TestFilter)
-	t.Run("DropsCounted", TestDropsCounted)
-	t.Run("TooBig", TestTooBig)
-	t.Run("CloseWakesReader", TestCloseWakesReader)
-	t.Run("ZeroAllocs", TestZeroAllocs)
-	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
-}
+func TestRecvmmsg(t *testing.T) { rerunReceiveTests(t, &recvmmsgMode) }
 
 func TestSlotSize(t *testing.T) {
 	for _, c := range []struct{ mtu, want int }{{576, 2048}, {1500, 2048}, {1920, 2048}, {1940, 4096}, {9000, 16384}} {

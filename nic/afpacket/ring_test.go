@@ -10,23 +10,19 @@ import (
 var ringMode bool
 
 // TestRing runs the receive-side tests again with Options.Ring.
-func TestRing(t *testing.T) {
-	ringMode = true
-	defer func() { ringMode = false }()
+func TestRing(t *testing.T) { rerunReceiveTests(t, &ringMode) }
+
+// rerunReceiveTests runs the receive-side tests with *mode set.
+func rerunReceiveTests(t *testing.T, mode *bool) {
+	*mode = true
+	defer func() { *mode = false }()
 	t.Run("ExchangeBothWays", TestExchangeBothWays)
 	t.Run("Filter", TestFilter)
 	t.Run("DropsCounted", TestDropsCounted)
 	t.Run("TooBig", TestTooBig)
 	t.Run("CloseWakesReader", TestCloseWakesReader)
 	t.Run("ZeroAllocs", TestZeroAllocs)
-}
-
-// TestRingOffload: the vnet header in front of each ring frame is
-// decoded like recvmmsg's.
-func TestRingOffload(t *testing.T) {
-	ringMode = true
-	defer func() { ringMode = false }()
-	TestOffloadPartialChecksumReceived(t)
+	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
 }
 
 // BenchmarkVethRing is BenchmarkVeth receiving through the TPACKET_V3 ring.
