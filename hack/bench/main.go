@@ -300,6 +300,9 @@ func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Dura
 	}
 	st := srv.stop()
 	set("afpacket_rx_drops", float64(st.RxDropped))
+	if st.Note != "" {
+		fmt.Fprintf(os.Stderr, "bench: %s offloads %s: %s\n", kind, mode, st.Note)
+	}
 }
 
 func idleMemory(tb *testbed, self string, pid, n int) (float64, error) {
