@@ -54,7 +54,15 @@ func main() {
 	modes := flag.String("offloads", "off,on", "offload settings to measure")
 	idle := flag.Int("idle", 10000, "idle connections for the memory figure")
 	flag.StringVar(&profileDir, "cpuprofile", "", "write each server's CPU profile to this directory as <server>-offloads-<mode>.pprof")
+	flag.Func("ops", "measure only these operations, comma-separated: upload_p1, upload_p4, download_p1, download_p4, rr64, rr1400, crr (default all)", func(v string) error {
+		onlyOps = map[string]bool{}
+		for _, op := range strings.Split(v, ",") {
+			onlyOps[op] = true
+		}
+		return nil
+	})
 	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 ring instead of recvmmsg (an A/B knob; the product default is recvmmsg)")
+	flag.StringVar(&tcpboxRx, "tcpbox-rx", "", "tcpbox's receive path: recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring, as -tcpbox-ring); empty for afpacket's default")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fatalf("needs root (network namespaces)")
@@ -93,8 +101,17 @@ type server struct {
 // profileDir is -cpuprofile: where servers write their CPU profiles.
 var profileDir string
 
+// onlyOps is -ops: the operations to measure; nil measures all.
+var onlyOps map[string]bool
+
+// wantOp reports whether -ops selects op.
+func wantOp(op string) bool { return onlyOps == nil || onlyOps[op] }
+
 // tcpboxRing is -tcpbox-ring: passed to the tcpbox server as -ring.
 var tcpboxRing bool
+
+// tcpboxRx is -tcpbox-rx: passed to the tcpbox server as -rx.
+var tcpboxRx string
 
 func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
@@ -104,6 +121,9 @@ func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	}
 	if tcpboxRing && kind == "tcpbox" {
 		args = append(args, "-ring")
+	}
+	if tcpboxRx != "" && kind == "tcpbox" {
+		args = append(args, "-rx", tcpboxRx)
 	}
 	cmd := exec.Command("ip", args...)
 	cmd.Stderr = os.Stderr
@@ -229,6 +249,9 @@ func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Dura
 	for rep := 0; rep < reps; rep++ {
 		for _, op := range []string{"upload", "download"} {
 			for _, p := range []int{1, 4} {
+				if !wantOp(fmt.Sprintf("%s_p%d", op, p)) {
+					continue
+				}
 				c0 := cpuSeconds(srv.pid)
 				r, err := runClient(tb, self, timeout, "-op", op, "-p", strconv.Itoa(p), "-d", dur.String())
 				if err != nil || r.Bytes == 0 {
@@ -242,6 +265,9 @@ func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Dura
 			}
 		}
 		for _, size := range []int{64, 1400} {
+			if !wantOp(fmt.Sprintf("rr%d", size)) {
+				continue
+			}
 			r, err := runClient(tb, self, timeout, "-op", "rr", "-size", strconv.Itoa(size), "-d", dur.String())
 			if err != nil || r.Count == 0 {
 				fmt.Fprintf(os.Stderr, "bench: %s rr %d: %v %+v\n", kind, size, err, r)
@@ -249,6 +275,9 @@ func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Dura
 			}
 			rtt[fmt.Sprintf("rr%d_p50_us", size)] = append(rtt[fmt.Sprintf("rr%d_p50_us", size)], r.P50us)
 			rtt[fmt.Sprintf("rr%d_p99_us", size)] = append(rtt[fmt.Sprintf("rr%d_p99_us", size)], r.P99us)
+		}
+		if !wantOp("crr") {
+			continue
 		}
 		r, err := runClient(tb, self, timeout, "-op", "crr", "-p", "4", "-d", dur.String())
 		if err != nil || r.Count == 0 {
@@ -271,6 +300,9 @@ func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Dura
 	}
 	st := srv.stop()
 	set("afpacket_rx_drops", float64(st.RxDropped))
+	if st.Note != "" {
+		fmt.Fprintf(os.Stderr, "bench: %s offloads %s: %s\n", kind, mode, st.Note)
+	}
 }
 
 func idleMemory(tb *testbed, self string, pid, n int) (float64, error) {

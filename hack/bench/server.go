@@ -39,7 +39,8 @@ func serveMain(args []string) {
 	addr := fs.String("addr", srvAddr+prefix, "server address")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole serve run here")
 	offloads := fs.Bool("offloads", false, "the interface has checksum and segmentation offloads on")
-	ring := fs.Bool("ring", false, "tcpbox: receive through the TPACKET_V3 ring instead of recvmmsg")
+	ring := fs.Bool("ring", false, "tcpbox: receive through the TPACKET_V3 ring instead of recvmmsg (= -rx v3)")
+	rx := fs.String("rx", "", "tcpbox: receive path, recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring); empty for afpacket's default")
 	fs.Parse(args)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -68,7 +69,7 @@ func serveMain(args []string) {
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
-		listen, stats, closeFn = startTCPBox(*iface, *addr, *ring)
+		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring))
 	default:
 		fatalf("unknown server kind %q", *kind)
 	}

@@ -4,15 +4,35 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/tcpbox/tcpbox/nic/afpacket"
 	"github.com/tcpbox/tcpbox/stack"
 )
 
 // startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface,
-// as the appliance does; ring selects afpacket's TPACKET_V3 receive ring.
-func startTCPBox(iface, cidr string, ring bool) (listenFunc, func() serverStats, func()) {
-	link, err := afpacket.Open(iface, afpacket.Options{Ring: ring})
+// as the appliance does; rx selects afpacket's receive path (rxMode).
+func startTCPBox(iface, cidr, rx string) (listenFunc, func() serverStats, func()) {
+	o := afpacket.Options{}
+	if slots, ok := strings.CutPrefix(rx, "v2:"); ok {
+		// v2:N is the frame ring with N slots.
+		n, err := strconv.Atoi(slots)
+		if err != nil || n <= 0 {
+			fatalf("tcpbox: bad -rx %q", rx)
+		}
+		rx, o.FrameRingSlots = "v2", n
+	}
+	switch rx {
+	case "v3":
+		o.Ring = true
+	case "recvmmsg":
+		o.Recvmmsg = true
+	case "v2", "":
+	default:
+		fatalf("tcpbox: unknown -rx %q", rx)
+	}
+	link, err := afpacket.Open(iface, o)
 	if err != nil {
 		fatalf("tcpbox: %v", err)
 	}
@@ -29,4 +49,12 @@ func startTCPBox(iface, cidr string, ring bool) (listenFunc, func() serverStats,
 		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v", st)}
 	}
 	return listen, stats, func() { s.Close() }
+}
+
+// rxMode is serve's -rx, with the older -ring meaning v3.
+func rxMode(rx string, ring bool) string {
+	if ring && rx == "" {
+		return "v3"
+	}
+	return rx
 }

@@ -29,7 +29,9 @@ type Link struct {
 
 	rx   rxState
 	ring ringState // used instead of rx when Options.Ring
-	tx   txState
+	// fring is used instead of rx unless Options.Ring or Recvmmsg.
+	fring frameRing
+	tx    txState
 	// rxMu is held by ReadBatch for its whole call, so that Close can
 	// wait for a reader to leave before unmapping the ring.
 	rxMu    sync.Mutex
@@ -60,7 +62,7 @@ func Open(ifname string, o Options) (*Link, error) {
 		}
 		copy(mac[:], ifi.HardwareAddr)
 	}
-	fd, ringMem, err := openSocket(ifi.Index, mac, &o)
+	fd, ringMem, slot, err := openSocket(ifi.Index, ifi.MTU, mac, &o)
 	if err != nil {
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
@@ -75,7 +77,9 @@ func Open(ifname string, o Options) (*Link, error) {
 		l.file.Close()
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	if ringMem != nil {
+	if o.frameRing() {
+		l.fring.init(l, ringMem, slot, &o)
+	} else if ringMem != nil {
 		l.ring.init(l, ringMem, &o)
 	} else {
 		l.rx.init(l, o.Batch)

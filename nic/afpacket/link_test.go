@@ -35,6 +35,9 @@ func newBed(t testing.TB, oa, ob Options) *bed {
 	if ringMode {
 		oa.Ring, ob.Ring = true, true
 	}
+	if recvmmsgMode {
+		oa.Recvmmsg, ob.Recvmmsg = true, true
+	}
 	bd := &bed{a: a, b: b}
 	bd.la = openIn(t, a, "veth0", oa)
 	bd.lb = openIn(t, b, "veth0", ob)
@@ -193,8 +196,8 @@ func ifaceMAC(t *testing.T, name string) [6]byte {
 // the kernel could not queue shows in RxDropped, and every frame sent is
 // either read or counted.
 func TestDropsCounted(t *testing.T) {
-	// A small socket buffer, or a small ring in ring mode.
-	bd := newBed(t, Options{}, Options{RcvBuf: 64 << 10, RingBlockSize: 128 << 10, RingBlocks: 2})
+	// A small socket buffer, or a small ring in ring modes.
+	bd := newBed(t, Options{}, Options{RcvBuf: 64 << 10, RingBlockSize: 128 << 10, RingBlocks: 2, FrameRingSlots: 64})
 	const n = 2000
 	for i := 0; i < n; i += 50 {
 		batch := make([][]byte, 50)

@@ -101,6 +101,21 @@ func (r *ringState) poll(uintptr) bool {
 	return atomic.LoadUint32(r.status(r.cur))&unix.TP_STATUS_USER != 0 || r.l.closed.Load()
 }
 
+// waitRing parks the reader in the poller until ready (which looks at a
+// ring's next block or slot) says so or the Link closes (nic.ErrClosed).
+func (l *Link) waitRing(ready func(fd uintptr) bool) error {
+	if err := l.rc.Read(ready); err != nil {
+		if l.closed.Load() || errors.Is(err, os.ErrClosed) {
+			return nic.ErrClosed
+		}
+		return err
+	}
+	if l.closed.Load() {
+		return nic.ErrClosed
+	}
+	return nil
+}
+
 // readRing is ReadBatch on the ring. Caller holds l.rxMu.
 func (l *Link) readRing(frames []nic.Frame) (int, error) {
 	r := &l.ring
@@ -116,14 +131,8 @@ func (l *Link) readRing(frames []nic.Frame) (int, error) {
 				if n > 0 {
 					break // return what we have rather than wait
 				}
-				if err := l.rc.Read(r.ready); err != nil {
-					if l.closed.Load() || errors.Is(err, os.ErrClosed) {
-						return 0, nic.ErrClosed
-					}
+				if err := l.waitRing(r.ready); err != nil {
 					return 0, err
-				}
-				if l.closed.Load() {
-					return 0, nic.ErrClosed
 				}
 				continue
 			}

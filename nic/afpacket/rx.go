@@ -81,6 +81,9 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 	if len(frames) == 0 {
 		return 0, nil
 	}
+	if l.fring.mem != nil {
+		return l.readFrameRing(frames)
+	}
 	if l.ringMem != nil {
 		return l.readRing(frames)
 	}

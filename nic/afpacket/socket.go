@@ -19,12 +19,12 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 // out: created with protocol 0 (it receives nothing yet), filter attached,
 // options set, then bound to ETH_P_ALL on the interface, then drained of
 // anything queued before the filter applied.
-func openSocket(ifindex int, mac [6]byte, o *Options) (fd int, ringMem []byte, err error) {
-	fd, err = socketFor(ifindex, mac, o, &ringMem)
-	return fd, ringMem, err
+func openSocket(ifindex, mtu int, mac [6]byte, o *Options) (fd int, ringMem []byte, slot int, err error) {
+	fd, err = socketFor(ifindex, mtu, mac, o, &ringMem, &slot)
+	return fd, ringMem, slot, err
 }
 
-func socketFor(ifindex int, mac [6]byte, o *Options, ringMem *[]byte) (int, error) {
+func socketFor(ifindex, mtu int, mac [6]byte, o *Options, ringMem *[]byte, slot *int) (int, error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
@@ -76,6 +76,13 @@ func socketFor(ifindex int, mac [6]byte, o *Options, ringMem *[]byte) (int, erro
 		}
 		*ringMem = mem
 	}
+	if o.frameRing() {
+		mem, sz, err := setupFrameRing(fd, mtu, o)
+		if err != nil {
+			return fail("TPACKET_V2 ring", err)
+		}
+		*ringMem, *slot = mem, sz
+	}
 	sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -86,7 +93,7 @@ func socketFor(ifindex int, mac [6]byte, o *Options, ringMem *[]byte) (int, erro
 			return fail("PACKET_MR_PROMISC", err)
 		}
 	}
-	if !o.Ring {
+	if o.Recvmmsg {
 		// A ring socket queues nothing outside its ring, and the ring
 		// filled only after bind, through the filter.
 		drain(fd)

@@ -11,39 +11,47 @@ import (
 // final byte padded with a zero byte on its right.
 //
 // Sum returns the folded ones' complement sum (not yet complemented) of b
-// added to initial. Because 2^16 = 1 modulo 2^16-1, a ones' complement sum
-// of 64-bit big-endian words, folded down to 16 bits, equals the sum of
-// the 16-bit words (RFC 1071 §2(B), "parallel summation"); so Sum reads 8
-// bytes at a time, keeps the carries with bits.Add64, and folds once at
-// the end.
+// added to initial. Two properties of the sum make it cheap (RFC 1071
+// §2): it can be computed in either byte order, the result then coming
+// out byte-swapped (§2(A)), and words can be added in any grouping,
+// carries folded at the end (§2(B), "parallel summation"). So Sum adds
+// little-endian 32-bit words, the host's order on the machines tcpbox
+// runs on, into four independent 64-bit accumulators (no carry chain:
+// 2^32 words fit before any could overflow), folds once, and swaps.
+// Against 64-bit big-endian words with one carry chain: 65 to 74 against
+// 109 to 113 CPU-ns per 1500 bytes, 7.3 against 5.6 per 20 (user CPU
+// time of BenchmarkSum with a fixed count).
 func Sum(b []byte, initial uint16) uint16 {
-	acc := uint64(initial)
-	var carry uint64
-	for len(b) >= 32 {
-		acc, carry = bits.Add64(acc, binary.BigEndian.Uint64(b), carry)
-		acc, carry = bits.Add64(acc, binary.BigEndian.Uint64(b[8:]), carry)
-		acc, carry = bits.Add64(acc, binary.BigEndian.Uint64(b[16:]), carry)
-		acc, carry = bits.Add64(acc, binary.BigEndian.Uint64(b[24:]), carry)
-		b = b[32:]
+	le := binary.LittleEndian
+	a0, a1, a2, a3 := uint64(bits.ReverseBytes16(initial)), uint64(0), uint64(0), uint64(0)
+	for len(b) >= 64 { // one cache line per round
+		w := b[:64:64]
+		a0 += uint64(le.Uint32(w[0:])) + uint64(le.Uint32(w[16:])) + uint64(le.Uint32(w[32:])) + uint64(le.Uint32(w[48:]))
+		a1 += uint64(le.Uint32(w[4:])) + uint64(le.Uint32(w[20:])) + uint64(le.Uint32(w[36:])) + uint64(le.Uint32(w[52:]))
+		a2 += uint64(le.Uint32(w[8:])) + uint64(le.Uint32(w[24:])) + uint64(le.Uint32(w[40:])) + uint64(le.Uint32(w[56:]))
+		a3 += uint64(le.Uint32(w[12:])) + uint64(le.Uint32(w[28:])) + uint64(le.Uint32(w[44:])) + uint64(le.Uint32(w[60:]))
+		b = b[64:]
 	}
-	for len(b) >= 8 {
-		acc, carry = bits.Add64(acc, binary.BigEndian.Uint64(b), carry)
-		b = b[8:]
-	}
-	if len(b) >= 4 {
-		acc, carry = bits.Add64(acc, uint64(binary.BigEndian.Uint32(b)), carry)
+	for len(b) >= 4 {
+		a0 += uint64(le.Uint32(b))
 		b = b[4:]
 	}
 	if len(b) >= 2 {
-		acc, carry = bits.Add64(acc, uint64(binary.BigEndian.Uint16(b)), carry)
+		a1 += uint64(le.Uint16(b))
 		b = b[2:]
 	}
 	if len(b) == 1 {
-		acc, carry = bits.Add64(acc, uint64(b[0])<<8, carry)
+		a2 += uint64(b[0]) // the high byte of a big-endian word
 	}
-	acc, carry = bits.Add64(acc, 0, carry)
-	acc += carry // cannot carry again: acc was at most 2^64-2 after adding a carry
-	return fold64(acc)
+	// Each accumulator holds at most len(b)/16+1 words below 2^32, so
+	// for any b shorter than 2^60 bytes their sums cannot wrap; the
+	// carries of adding them up go back in at the end.
+	acc, c0 := bits.Add64(a0, a1, 0)
+	acc, c1 := bits.Add64(acc, a2, 0)
+	acc, c2 := bits.Add64(acc, a3, 0)
+	acc, c3 := bits.Add64(acc, c0+c1+c2, 0)
+	acc += c3 // cannot carry again
+	return bits.ReverseBytes16(fold64(acc))
 }
 
 func fold64(x uint64) uint16 {
