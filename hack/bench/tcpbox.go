@@ -26,9 +26,9 @@ func startTCPBox(iface, cidr, rx string) (listenFunc, func() serverStats, func()
 	switch rx {
 	case "v3":
 		o.Ring = true
-	case "recvmmsg":
-		o.Recvmmsg = true
-	case "v2", "":
+	case "v2":
+		o.FrameRing = true
+	case "recvmmsg", "":
 	default:
 		fatalf("tcpbox: unknown -rx %q", rx)
 	}

@@ -20,19 +20,21 @@
 // on the qdisc path, so PACKET_QDISC_BYPASS is set only with NoVnetHdr or
 // NoGSO.
 //
-// Receive paths. By default a TPACKET_V2 mmap ring of one slot per frame
-// (framering.go): the kernel copies each frame into its slot and wakes
-// the reader per frame; ReadBatch returns frames pointing into the ring
-// until the next ReadBatch and makes no system call while frames keep
-// coming. Frames longer than a slot (super-frames with offloads on) take
-// the socket queue (PACKET_COPY_THRESH) and one recvmmsg per batch.
-// Options.Recvmmsg copies every frame with recvmmsg into buffers the Link
-// owns instead: BenchmarkVeth (ring) against BenchmarkVethRecvmmsg
-// measured about 1,100 against 1,350 CPU-ns per 1514-byte frame sent,
-// delivered and read. The ring's copy runs where the frame is delivered
-// (on a veth, in the sender's system call): hack/bench's connection
-// rate, where the kernel client sends many small frames, measured 7.5k
-// and 9.4k/s through the ring against 11.5k and 10.2k with recvmmsg.
+// Receive paths. By default recvmmsg copies every frame into buffers the
+// Link owns, one system call per batch. Options.FrameRing receives
+// through a TPACKET_V2 mmap ring of one slot per frame (framering.go):
+// the kernel copies each frame into its slot and wakes the reader per
+// frame; ReadBatch returns frames pointing into the ring until the next
+// ReadBatch and makes no system call while frames keep coming. Frames
+// longer than a slot (super-frames with offloads on) take the socket
+// queue (PACKET_COPY_THRESH) and one recvmmsg per batch. BenchmarkVeth
+// (recvmmsg) against BenchmarkVethFrameRing measured about 1,350 against
+// 1,100 CPU-ns per 1514-byte frame sent, delivered and read. The ring's
+// copy runs where the frame is delivered (on a veth, in the sender's
+// system call): hack/bench's connection rate, where the kernel client
+// sends many small frames, measured 7.5k and 9.4k/s through the ring
+// against 11.5k and 10.2k with recvmmsg, and RxPending cannot see the
+// ring's frames, so it stays an option.
 // Options.Ring receives through a TPACKET_V3 ring,
 // whose blocks reach the reader only when full or when their timeout
 // (1ms at least) expires: it suits streams and costs latency in

@@ -29,7 +29,7 @@ type Link struct {
 
 	rx   rxState
 	ring ringState // used instead of rx when Options.Ring
-	// fring is used instead of rx unless Options.Ring or Recvmmsg.
+	// fring is used instead of rx with Options.FrameRing (and not Ring).
 	fring frameRing
 	tx    txState
 	// rxMu is held by ReadBatch for its whole call, so that Close can
