@@ -132,14 +132,17 @@ func (c *TCPConn) input(now time.Duration, seg *tcp.Segment) bool {
 		c.mu.Unlock()
 		return true
 	}
-	holes := c.tc.HasHoles()
+	before := c.tc.HoleBlocks()
 	c.tc.Input(now, seg)
 	if c.readShut.Load() {
 		c.discardLocked()
 	}
-	// Out-of-order data, or a segment that fills a gap, is ACKed now, not
-	// at the batch's end (tcp.Conn.HasHoles says why).
-	urgent := holes || c.tc.HasHoles()
+	// Some ACKs go now, not at the batch's end (tcp.Conn.HoleBlocks says
+	// which and why).
+	after := c.tc.HoleBlocks()
+	urgent := after < before ||
+		(after > 0 && !c.tc.SACKOK()) ||
+		(after > before && after >= tcp.SACKBlocksPerAck)
 	if urgent || seg.Flags&(tcp.SYN|tcp.FIN|tcp.RST) != 0 || !c.st.deferFlush(c) {
 		c.flushLocked(now)
 	}

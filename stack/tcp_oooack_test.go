@@ -6,11 +6,10 @@ import (
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
-// Out-of-order segments within one receive batch are each answered by a
-// duplicate ACK at once (RFC 5681 §4.2), not by one ACK at the batch's
-// end: a sender counts duplicate ACKs to reach its DupThresh (RFC 5681
-// §3.2), and with SACK each arrival must be reported before the next
-// (RFC 2018 §4). The segment that fills the gap is ACKed too.
+// Without SACK, out-of-order segments within one receive batch are each
+// answered by a duplicate ACK at once (RFC 5681 §4.2), not by one ACK at
+// the batch's end: the sender counts duplicate ACKs to reach its
+// DupThresh (RFC 5681 §3.2). The segment that fills the gap is ACKed too.
 func TestTCPOutOfOrderInBatchAckedEach(t *testing.T) {
 	sc := newStallConn(t)
 	s := sc.h.s

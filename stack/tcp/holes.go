@@ -1,12 +1,23 @@
 package tcp
 
-// HasHoles reports whether out-of-order data is held (a gap below it in
-// the sequence space). The stack's receive loop ACKs at once while this
-// holds, or when a segment makes it stop holding, instead of deferring the
-// ACK to the end of a receive batch: RFC 5681 §4.2 asks for an immediate
-// ACK on out-of-order data and when a gap fills, and RFC 2018 §4 for the
-// first SACK block to report the most recent arrival, so each arrival
-// must be reported before the next one; one ACK per batch, with at most
-// three or four SACK blocks, would leave holes unreported and make the
-// sender resend data that arrived.
-func (c *Conn) HasHoles() bool { return !c.ooo.empty() }
+// HoleBlocks is the number of out-of-order ranges held beyond RCV.NXT
+// (each one a block the next SACK reports, RFC 2018). The stack's
+// receive loop defers ACKs to the end of a receive batch, as Linux's GRO
+// and NAPI poll give its TCP one stretch of segments per flow; reordering
+// within a batch (a veth delivering frames from two CPUs) then heals
+// before anything is reported. It ACKs at once instead:
+//   - when a segment fills a gap (RFC 5681 §4.2);
+//   - without SACK, on every out-of-order segment, since the sender
+//     counts duplicate ACKs to its DupThresh (RFC 5681 §3.2, §4.2);
+//   - with SACK, when a segment opens a new range while SACKBlocksPerAck
+//     or more are held: one ACK carries at most that many blocks, and a
+//     range never reported would make the sender resend data that
+//     arrived (RFC 2018 §4 wants each arrival reported).
+func (c *Conn) HoleBlocks() int { return c.ooo.n }
+
+// SACKOK reports whether both ends agreed to SACK (RFC 2018 §2).
+func (c *Conn) SACKOK() bool { return c.sackOK }
+
+// SACKBlocksPerAck is the number of SACK blocks an ACK with timestamps
+// carries (RFC 2018 §3: 40 option bytes, 10 for timestamps).
+const SACKBlocksPerAck = 3
