@@ -124,94 +124,62 @@ func TestIperf3(t *testing.T) {
 		{"cubic", []string{"-C", "cubic", "-R"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b.capture(t, 96, iperfFrames)
-			r := runIperf(t, b, tc.args...)
-			sent, recv := r.End.SumSent, r.End.SumReceived
-			if tc.name == "udp100M" {
-				sent, recv = r.End.Sum, r.End.Sum
-			}
-			if sent.Bytes <= 0 || recv.Bytes <= 0 || recv.Bytes > sent.Bytes {
-				t.Fatalf("sum_sent %v bytes, sum_received %v bytes", sent.Bytes, recv.Bytes)
-			}
-			line := fmt.Sprintf("iperf3 -c -t 2 -J %s: %.0f Mbit/s received", strings.Join(tc.args, " "), recv.BitsPerSecond/1e6)
-			if tc.name == "bidir" {
-				rb := r.End.SumReceivedBidir
-				if rb.Bytes <= 0 {
-					t.Fatalf("bidir reverse direction received %v bytes", rb.Bytes)
-				}
-				line += fmt.Sprintf(", reverse %.0f Mbit/s", rb.BitsPerSecond/1e6)
-			}
-			if tc.name == "udp100M" {
-				line += fmt.Sprintf(", %d datagrams, %.2f%% lost, jitter %.3f ms", r.End.Sum.Packets, r.End.Sum.LostPercent, r.End.Sum.JitterMS)
-			}
-			// With -R the server sends: its algorithm is the sender's.
-			if tc.args != nil && tc.args[0] == "-C" && r.End.SenderCongestion != iperftcp.CC(tc.args[1]) {
-				t.Errorf("server reports congestion %q, want %q", r.End.SenderCongestion, iperftcp.CC(tc.args[1]))
-			}
-			if r.ServerOutputText == "" {
-				t.Fatalf("no server_output_text with --get-server-output")
-			}
-			if tc.serverSends > 0 {
-				line += "; server (tcpbox TCB): " + checkServerSender(t, r, tc.serverSends)
-				if tc.name == "reverse" || tc.args[0] == "-C" {
-					line += fmt.Sprintf("; sum_sent.retransmits %d", r.End.SumSent.Retransmits)
-				}
-			}
-			t.Log(line)
-			b.bulkVerdict(t, rec)
+			b.judged(t, rec, func() { iperfRun(t, b, tc.name, tc.args, tc.serverSends) })
 		})
 	}
 
 	t.Run("two-clients", func(t *testing.T) {
-		b.capture(t, 96, iperfFrames)
-		res := runIperfs(t, b, nil, []string{"-R"})
-		for i := range res {
-			if res[i].End.SumReceived.Bytes <= 0 {
-				t.Fatalf("client %d received nothing", i)
+		b.judged(t, rec, func() {
+			b.capture(t, 96, iperfFrames)
+			res := runIperfs(t, b, nil, []string{"-R"})
+			for i := range res {
+				if res[i].End.SumReceived.Bytes <= 0 {
+					t.Fatalf("client %d received nothing", i)
+				}
 			}
-		}
-		t.Logf("two clients at once: %.0f and %.0f (-R) Mbit/s received", res[0].End.SumReceived.BitsPerSecond/1e6, res[1].End.SumReceived.BitsPerSecond/1e6)
-		if n := srv.Tests.Load(); n < 9 {
-			t.Errorf("server counts %d completed tests, want at least 9", n)
-		}
-		b.bulkVerdict(t, rec)
+			t.Logf("two clients at once: %.0f and %.0f (-R) Mbit/s received", res[0].End.SumReceived.BitsPerSecond/1e6, res[1].End.SumReceived.BitsPerSecond/1e6)
+			if n := srv.Tests.Load(); n < 9 {
+				t.Errorf("server counts %d completed tests, want at least 9", n)
+			}
+		})
 	})
 
 	// Two tests at once with different -C and -M: each test's data
 	// connections carry its own, as the server-side TCBs show (options
 	// are set per connection, never by re-creating the listener).
 	t.Run("two-clients-own-options", func(t *testing.T) {
-		b.capture(t, 96, iperfFrames)
-		rec.take()
-		args := [][]string{{"-R", "-P", "2", "-C", "reno", "-M", "1000"}, {"-R", "-P", "2", "-C", "cubic"}}
-		res := runIperfs(t, b, args...)
-		conns := rec.take()
-		for i, r := range res {
-			var ports []int
-			for _, c := range r.Start.Connected {
-				ports = append(ports, c.LocalPort)
-			}
-			wantCC := iperftcp.CC(args[i][4])
-			n := 0
-			for _, c := range conns {
-				if !slices.Contains(ports, int(c.RemoteAddrPort().Port())) {
-					continue
+		b.judged(t, rec, func() {
+			b.capture(t, 96, iperfFrames)
+			rec.take()
+			args := [][]string{{"-R", "-P", "2", "-C", "reno", "-M", "1000"}, {"-R", "-P", "2", "-C", "cubic"}}
+			res := runIperfs(t, b, args...)
+			conns := rec.take()
+			for i, r := range res {
+				var ports []int
+				for _, c := range r.Start.Connected {
+					ports = append(ports, c.LocalPort)
 				}
-				n++
-				in := c.TCPInfo()
-				if in.Congestion != wantCC {
-					t.Errorf("client %d %v: server stream from port %d uses %q, want %q", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, wantCC)
+				wantCC := iperftcp.CC(args[i][4])
+				n := 0
+				for _, c := range conns {
+					if !slices.Contains(ports, int(c.RemoteAddrPort().Port())) {
+						continue
+					}
+					n++
+					in := c.TCPInfo()
+					if in.Congestion != wantCC {
+						t.Errorf("client %d %v: server stream from port %d uses %q, want %q", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, wantCC)
+					}
+					if mssSet := len(args[i]) > 5; mssSet != (in.SndMSS <= 1000) {
+						t.Errorf("client %d %v: server stream from port %d sends %d-byte segments", i, args[i], c.RemoteAddrPort().Port(), in.SndMSS)
+					}
+					t.Logf("client %d %v: server stream from port %d: %s, snd_mss %d", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, in.SndMSS)
 				}
-				if mssSet := len(args[i]) > 5; mssSet != (in.SndMSS <= 1000) {
-					t.Errorf("client %d %v: server stream from port %d sends %d-byte segments", i, args[i], c.RemoteAddrPort().Port(), in.SndMSS)
+				if n != 2 {
+					t.Errorf("client %d: found %d of its 2 data streams among the server's connections (ports %v)", i, n, ports)
 				}
-				t.Logf("client %d %v: server stream from port %d: %s, snd_mss %d", i, args[i], c.RemoteAddrPort().Port(), in.Congestion, in.SndMSS)
 			}
-			if n != 2 {
-				t.Errorf("client %d: found %d of its 2 data streams among the server's connections (ports %v)", i, n, ports)
-			}
-		}
-		b.bulkVerdict(t, rec)
+		})
 	})
 
 	// Two UDP tests at once from the kernel's one address, at rates 20
@@ -293,4 +261,44 @@ func logSenders(t *testing.T, rec *connRecord) {
 		t.Logf("tcpbox sender %v: %s, sent %d MB, srtt %v rttvar %v rto %v min_rtt %v; retransmitted %d segments (%d fast, %d on timeout, %d tail loss probes); dup ACKs in %d, D-SACKs %d, reordering seen %d",
 			in.Remote, in.Congestion, in.BytesSent>>20, in.SRTT, in.RTTVar, in.RTO, in.MinRTT, in.TotalRetrans, in.FastRetrans, in.RTORetrans, in.TLPProbes, in.DupAcksIn, in.DSACKDups, in.ReordSeen)
 	}
+}
+
+// iperfRun makes one iperf3 test of the table in TestIperf3 (name, the
+// client's extra args, how many server-side sending streams must report
+// figures) with a fresh capture, and checks what iperf3 reports.
+func iperfRun(t *testing.T, b *bed, name string, args []string, serverSends int) {
+	b.capture(t, 96, iperfFrames)
+	r := runIperf(t, b, args...)
+	sent, recv := r.End.SumSent, r.End.SumReceived
+	if name == "udp100M" {
+		sent, recv = r.End.Sum, r.End.Sum
+	}
+	if sent.Bytes <= 0 || recv.Bytes <= 0 || recv.Bytes > sent.Bytes {
+		t.Fatalf("sum_sent %v bytes, sum_received %v bytes", sent.Bytes, recv.Bytes)
+	}
+	line := fmt.Sprintf("iperf3 -c -t 2 -J %s: %.0f Mbit/s received", strings.Join(args, " "), recv.BitsPerSecond/1e6)
+	if name == "bidir" {
+		rb := r.End.SumReceivedBidir
+		if rb.Bytes <= 0 {
+			t.Fatalf("bidir reverse direction received %v bytes", rb.Bytes)
+		}
+		line += fmt.Sprintf(", reverse %.0f Mbit/s", rb.BitsPerSecond/1e6)
+	}
+	if name == "udp100M" {
+		line += fmt.Sprintf(", %d datagrams, %.2f%% lost, jitter %.3f ms", r.End.Sum.Packets, r.End.Sum.LostPercent, r.End.Sum.JitterMS)
+	}
+	// With -R the server sends: its algorithm is the sender's.
+	if args != nil && args[0] == "-C" && r.End.SenderCongestion != iperftcp.CC(args[1]) {
+		t.Errorf("server reports congestion %q, want %q", r.End.SenderCongestion, iperftcp.CC(args[1]))
+	}
+	if r.ServerOutputText == "" {
+		t.Fatalf("no server_output_text with --get-server-output")
+	}
+	if serverSends > 0 {
+		line += "; server (tcpbox TCB): " + checkServerSender(t, r, serverSends)
+		if name == "reverse" || args[0] == "-C" {
+			line += fmt.Sprintf("; sum_sent.retransmits %d", r.End.SumSent.Retransmits)
+		}
+	}
+	t.Log(line)
 }

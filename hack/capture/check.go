@@ -12,12 +12,15 @@ import (
 // the figures either way.
 func (r *Report) Check(t testing.TB, clean bool) {
 	t.Helper()
-	if len(r.Bad) > 0 {
-		t.Errorf("tshark: %d frames malformed or with bad checksums:\n%s", len(r.Bad), frameList(r.Bad))
+	r.Log(t, clean)
+	for _, p := range r.Problems(clean) {
+		t.Error(p)
 	}
-	if r.TCPFrames == 0 {
-		t.Errorf("capture holds no TCP frames")
-	}
+}
+
+// Log logs the capture's figures (and, when clean, the first excuses).
+func (r *Report) Log(t testing.TB, clean bool) {
+	t.Helper()
 	ours, peer, excused := r.ByTCPBox(), r.ByPeerUnexcused(), r.ByPeerExcused()
 	if !clean {
 		// With loss, retransmissions are expected and no excuse is looked at.
@@ -39,19 +42,35 @@ func (r *Report) Check(t testing.TB, clean bool) {
 	for _, x := range excused[:min(len(excused), 5)] {
 		t.Logf("excused %v: %s", &x.Frame, x.Excuse)
 	}
-	if len(ours) > 0 {
-		t.Errorf("at 0%% loss tcpbox retransmitted %d times:\n%s", len(ours), retxList(ours))
+}
+
+// Problems lists what Check fails the test for, one message each: empty
+// when the capture passes.
+func (r *Report) Problems(clean bool) []string {
+	var probs []string
+	if len(r.Bad) > 0 {
+		probs = append(probs, fmt.Sprintf("tshark: %d frames malformed or with bad checksums:\n%s", len(r.Bad), frameList(r.Bad)))
 	}
-	if len(peer) > 0 {
-		t.Errorf("at 0%% loss the peer retransmitted %d times without evidence of load in the capture:\n%s", len(peer), retxList(peer))
+	if r.TCPFrames == 0 {
+		probs = append(probs, "capture holds no TCP frames")
+	}
+	if !clean {
+		return probs
+	}
+	if ours := r.ByTCPBox(); len(ours) > 0 {
+		probs = append(probs, fmt.Sprintf("at 0%% loss tcpbox retransmitted %d times:\n%s", len(ours), retxList(ours)))
+	}
+	if peer := r.ByPeerUnexcused(); len(peer) > 0 {
+		probs = append(probs, fmt.Sprintf("at 0%% loss the peer retransmitted %d times without evidence of load in the capture:\n%s", len(peer), retxList(peer)))
 	}
 	if len(r.Stalls) > 0 {
 		var b strings.Builder
 		for _, s := range r.Stalls[:min(len(r.Stalls), 10)] {
 			fmt.Fprintf(&b, "%v: zero for %v, %d probes\n", &s.Start, s.Duration, s.Probes)
 		}
-		t.Errorf("at 0%% loss %d zero-window stalls (probed, or closed for %v or more):\n%s", len(r.Stalls), StallAfter, b.String())
+		probs = append(probs, fmt.Sprintf("at 0%% loss %d zero-window stalls (probed, or closed for %v or more):\n%s", len(r.Stalls), StallAfter, b.String()))
 	}
+	return probs
 }
 
 func frameList(fs []Frame) string {
