@@ -38,7 +38,18 @@ type harness struct {
 
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
+	return newHarnessWrap(t, opts, nil)
+}
+
+// newHarnessWrap is newHarness with the stack's end of the link wrapped
+// by wrap (nil: not wrapped).
+func newHarnessWrap(t *testing.T, opts Options, wrap func(nic.Link) nic.Link) *harness {
+	t.Helper()
+	var a nic.Link
 	a, b := memlink.Pair(1500, dutMAC, peerMAC)
+	if wrap != nil {
+		a = wrap(a)
+	}
 	clk := NewManualClock()
 	opts.Clock = clk
 	if !opts.DHCP && !opts.Addr.IsValid() {

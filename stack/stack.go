@@ -199,6 +199,7 @@ func (s *Stack) rxLoop() {
 	frames := make([]nic.Frame, rxBatch)
 	backoff := time.Millisecond
 	for {
+		start := s.now()
 		n, err := s.link.ReadBatch(frames)
 		if n > 0 {
 			// What this batch causes leaves in one WriteBatch.
@@ -209,6 +210,11 @@ func (s *Stack) rxLoop() {
 			}
 			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
 			s.releaseTx()
+		}
+		if err == nil && n < len(frames) {
+			// The link had no more: everything that reached it before
+			// start has been processed (tcp_rxlag.go).
+			s.tcp().rxLag.drained(s, start)
 		}
 		if err != nil {
 			if errors.Is(err, nic.ErrClosed) || s.closing.Load() {

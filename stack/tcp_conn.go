@@ -167,13 +167,29 @@ func (c *TCPConn) forgetLocked() {
 func (c *TCPConn) onTimer(now time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gone || c.st.deferFlush(c) {
+	if c.gone {
 		return
 	}
-	if g := stallGrace(now, c.tc.RetransmitDue(now), c.graced, c.st.s.rxPending); g > 0 {
+	if d := c.tc.NextDeadline(); d == 0 || now < d {
+		// Woken by the receive goroutine's catch-up after an ACK had
+		// already moved the deadline (tcp_rxlag.go): nothing is due.
+		c.timer.arm(d)
+		return
+	}
+	due := c.tc.RetransmitDue(now)
+	g, await := stallGrace(now, due, c.graced, c.st.rxLag.caughtUp(), c.st.s.rxPending)
+	// Frames wait on the link: the end of the batch in progress is not
+	// enough, the ACK may be in a later one.
+	if !await && c.st.deferFlush(c) {
+		return
+	}
+	if g > 0 {
 		c.graced = true
 		c.st.stallGraces.Add(1)
 		c.timer.arm(now + g)
+		if await {
+			c.st.rxLag.await(&c.timer, due)
+		}
 		return
 	}
 	c.flushLocked(now)

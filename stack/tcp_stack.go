@@ -36,8 +36,12 @@ type tcpStack struct {
 	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
 
 	rxb tcpRxBatch // connections to flush at the end of the receive batch
-	// stallGraces counts loss-recovery timers postponed once because
-	// they fired late, after a stall of the process (tcp_stall.go).
+	// rxLag is the receive watermark and the timers waiting for it
+	// (tcp_rxlag.go).
+	rxLag rxLag
+	// stallGraces counts loss-recovery timers postponed because they
+	// fired late, after a stall of the process, or while frames that
+	// arrived before their deadline waited on the link (tcp_stall.go).
 	stallGraces atomic.Uint64
 }
 

@@ -17,11 +17,12 @@ import "time"
 //     the process was off the CPU: the timer goroutine may then run
 //     before the receive goroutine has read what arrived. A link that
 //     can tell (rxPender: nic/afpacket's SIOCINQ) is asked, and while
-//     frames wait the timer is moved by stallPoll, up to stallGraceMax
-//     past its deadline. A link that cannot tell leaves the lateness of
-//     the timer as the sign: one that fires more than stallLate after
-//     its deadline is moved once by as long as it was late (at most
-//     stallGraceMax). If no ACK comes, the timer fires at the end.
+//     frames wait the timer waits for the receive goroutine to catch up
+//     with its deadline, up to rxLagMax past it (tcp_rxlag.go). A link
+//     that cannot tell leaves the lateness of the timer as the sign: one
+//     that fires more than stallLate after its deadline is moved once by
+//     as long as it was late (at most stallGraceMax). If no ACK comes,
+//     the timer fires at the end.
 //
 // A third place makes a timer early rather than an ACK late: when the
 // goroutine running a connection's Output is off the CPU between Output
@@ -44,9 +45,6 @@ const (
 	// was runnable with the timer goroutine gets scheduled well within
 	// it.
 	stallGraceMax = 20 * time.Millisecond
-	// stallPoll is how soon a timer postponed for waiting frames looks
-	// again.
-	stallPoll = time.Millisecond
 )
 
 // rxPender is a link that can tell whether received frames wait for the
@@ -60,19 +58,21 @@ func (s *Stack) rxPending() bool {
 }
 
 // stallGrace returns how long to postpone a loss-recovery timer due at
-// due (0: not due) that fires at now, given whether the lateness rule
-// postponed it already and whether frames wait on the link (pending is
-// called only when needed): 0 means act now.
-func stallGrace(now, due time.Duration, graced bool, pending func() bool) time.Duration {
+// due (0: not due) that fires at now, given whether it was postponed
+// already, the receive watermark caught (rxLag.caughtUp) and whether
+// frames wait on the link (pending is called only when needed): 0 means
+// act now. await means the postponement is the bound of a wait for the
+// receive goroutine to pass due, which rxLag.await ends sooner.
+func stallGrace(now, due time.Duration, graced bool, caught time.Duration, pending func() bool) (grace time.Duration, await bool) {
 	if due == 0 {
-		return 0
+		return 0, false
 	}
 	late := now - due
-	if late < stallGraceMax && pending() {
-		return min(stallPoll, stallGraceMax-late)
+	if caught < due && late < rxLagMax && pending() {
+		return rxLagMax - late, true
 	}
 	if graced || late <= stallLate {
-		return 0
+		return 0, false
 	}
-	return min(late, stallGraceMax)
+	return min(late, stallGraceMax), false
 }

@@ -13,26 +13,31 @@ func TestStallGrace(t *testing.T) {
 	for _, c := range []struct {
 		now, due time.Duration
 		graced   bool
+		caught   time.Duration
 		pending  bool
 		want     time.Duration
+		await    bool
 	}{
-		{now: 100 * ms, due: 0, pending: true, want: 0},             // nothing due
-		{now: 100 * ms, due: 100 * ms, want: 0},                     // on time
-		{now: 102 * ms, due: 100 * ms, want: 0},                     // within the jitter
-		{now: 105 * ms, due: 100 * ms, want: 5 * ms},                // late: as long as it was late
-		{now: 900 * ms, due: 100 * ms, want: 20 * ms},               // bounded
-		{now: 900 * ms, due: 100 * ms, graced: true},                // only once
-		{now: 105 * ms, due: 100 * ms, graced: true},                // only once
-		{now: 2200 * ms, due: 2000 * ms, want: 20 * ms},             // any time of the stack
-		{now: 100 * ms, due: 100 * ms, pending: true, want: 1 * ms}, // frames wait: look again soon
-		{now: 110 * ms, due: 100 * ms, graced: true, pending: true, want: 1 * ms},
-		{now: 119500 * time.Microsecond, due: 100 * ms, graced: true, pending: true, want: 500 * time.Microsecond}, // up to the bound
-		{now: 120 * ms, due: 100 * ms, graced: true, pending: true},                                                // the bound: act
-		{now: 900 * ms, due: 100 * ms, pending: true, want: 20 * ms},                                               // very late: the lateness rule
+		{now: 100 * ms, due: 0, pending: true, want: 0},                                          // nothing due
+		{now: 100 * ms, due: 100 * ms, want: 0},                                                  // on time
+		{now: 102 * ms, due: 100 * ms, want: 0},                                                  // within the jitter
+		{now: 105 * ms, due: 100 * ms, want: 5 * ms},                                             // late: as long as it was late
+		{now: 900 * ms, due: 100 * ms, want: 20 * ms},                                            // bounded
+		{now: 900 * ms, due: 100 * ms, graced: true},                                             // only once
+		{now: 105 * ms, due: 100 * ms, graced: true},                                             // only once
+		{now: 2200 * ms, due: 2000 * ms, want: 20 * ms},                                          // any time of the stack
+		{now: 100 * ms, due: 100 * ms, pending: true, want: time.Second, await: true},            // frames wait: until the receive goroutine passes the deadline, at most rxLagMax
+		{now: 400 * ms, due: 100 * ms, graced: true, pending: true, want: 700 * ms, await: true}, // still behind: the rest of the bound
+		{now: 1100 * ms, due: 100 * ms, graced: true, pending: true},                             // the bound: act
+		{now: 1100 * ms, due: 100 * ms, pending: true, want: 20 * ms},                            // beyond the bound: the lateness rule
+		{now: 300 * ms, due: 100 * ms, graced: true, caught: 100 * ms, pending: true},            // caught up with the deadline: act, though newer frames wait
+		{now: 101 * ms, due: 100 * ms, caught: 150 * ms, pending: true},                          // caught up, on time
+		{now: 300 * ms, due: 100 * ms, caught: 99 * ms, pending: true, want: 800 * ms, await: true},
 	} {
 		pending := func() bool { return c.pending }
-		if got := stallGrace(c.now, c.due, c.graced, pending); got != c.want {
-			t.Errorf("stallGrace(now %v, due %v, graced %v, pending %v) = %v, want %v", c.now, c.due, c.graced, c.pending, got, c.want)
+		got, await := stallGrace(c.now, c.due, c.graced, c.caught, pending)
+		if got != c.want || await != c.await {
+			t.Errorf("stallGrace(now %v, due %v, graced %v, caught %v, pending %v) = %v, %v; want %v, %v", c.now, c.due, c.graced, c.caught, c.pending, got, await, c.want, c.await)
 		}
 	}
 }
@@ -48,7 +53,10 @@ type stallConn struct {
 }
 
 func newStallConn(t *testing.T) *stallConn {
-	h := newHarness(t, Options{})
+	return newStallConnOn(t, newHarness(t, Options{}))
+}
+
+func newStallConnOn(t *testing.T, h *harness) *stallConn {
 	ln, err := h.s.ListenTCP(netip.AddrPortFrom(dutIP, 9))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,9 @@
 package stack
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // tcpTimer is a connection's (or listener's) entry on the stack's one
 // timer heap (timer.go). The glue re-arms it after every call into the
@@ -10,6 +13,9 @@ import "time"
 type tcpTimer struct {
 	s *Stack
 	t *Timer
+	// awaiting: on the list of timers waiting for the receive goroutine
+	// to catch up (tcp_rxlag.go).
+	awaiting atomic.Bool
 }
 
 func (t *tcpTimer) init(s *Stack, fn func(now time.Duration)) {

@@ -1,0 +1,77 @@
+package stack
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/nic"
+	"github.com/tcpbox/tcpbox/stack/wire"
+)
+
+// pendLink is a link whose RxPending the test sets: frames "wait" on it
+// while the receive goroutine is idle, as when that goroutine is
+// runnable but not yet running.
+type pendLink struct {
+	nic.Link
+	pending atomic.Bool
+}
+
+func (l *pendLink) RxPending() bool { return l.pending.Load() }
+
+// newLagConn is a stallConn on a pendLink, with the clock moved to the
+// connection's first loss-recovery deadline while frames wait: the timer
+// is then waiting for the receive goroutine.
+func newLagConn(t *testing.T) (*stallConn, *pendLink) {
+	pl := &pendLink{}
+	h := newHarnessWrap(t, Options{}, func(l nic.Link) nic.Link { pl.Link = l; return pl })
+	sc := newStallConnOn(t, h)
+	sc.c.mu.Lock()
+	due := sc.c.tc.NextDeadline()
+	sc.c.mu.Unlock()
+	pl.pending.Store(true)
+	h.clock.Advance(due - h.clock.Now())
+	waitFor(t, "the timer to wait", func() bool { return h.s.tcp().rxLag.n.Load() == 1 || sc.retransmissions() != 0 })
+	if n := sc.retransmissions(); n != 0 {
+		t.Fatalf("%d retransmissions while frames waited on the link", n)
+	}
+	return sc, pl
+}
+
+// A loss-recovery timer that comes due while frames wait on the link
+// waits for the receive goroutine to read them (tcp_rxlag.go): an ACK
+// among them leaves nothing to resend, however late it is read; without
+// one the timer acts as soon as the link is read empty, or at rxLagMax.
+func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
+	t.Run("ack", func(t *testing.T) {
+		sc, pl := newLagConn(t)
+		sc.h.clock.Advance(rxLagMax / 2) // read half a second late
+		pl.pending.Store(false)
+		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
+		waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
+		sc.h.clock.Advance(rxLagMax)
+		if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
+			t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
+		}
+	})
+	t.Run("read empty without ack", func(t *testing.T) {
+		sc, pl := newLagConn(t)
+		sc.h.clock.Advance(rxLagMax / 2)
+		pl.pending.Store(false)
+		// A frame that is no ACK for the data (an ARP request): the
+		// receive goroutine reads it and finds the link empty.
+		sc.h.in(arpFrame(wire.ARPRequest, peerMAC, wire.BroadcastMAC, peerIP, [6]byte{}, dutIP))
+		// The clock stays half a second short of rxLagMax.
+		waitFor(t, "the resend", func() bool { return sc.retransmissions() != 0 })
+	})
+	t.Run("bound", func(t *testing.T) {
+		sc, _ := newLagConn(t)
+		sc.h.clock.Advance(rxLagMax - time.Millisecond)
+		sc.h.barrier()
+		if n := sc.retransmissions(); n != 0 {
+			t.Fatalf("%d retransmissions before rxLagMax", n)
+		}
+		sc.h.clock.Advance(time.Millisecond)
+		waitFor(t, "the resend at rxLagMax", func() bool { return sc.retransmissions() != 0 })
+	})
+}
