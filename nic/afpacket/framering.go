@@ -109,6 +109,9 @@ type frameRing struct {
 
 	cur  int // next slot to read
 	held int // slots before cur that the caller still holds
+	// next is cur as the last ReadBatch left it, for RxPending on
+	// another goroutine.
+	next atomic.Int32
 
 	// Frames longer than a slot, read from the socket queue with one
 	// recvmmsg for all the TP_STATUS_COPY slots ready in the batch: one
@@ -228,6 +231,7 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 	}
 	l.rxFrames.Add(uint64(n))
 	l.rxBytes.Add(bytes)
+	r.next.Store(int32(r.cur))
 	return n, nil
 }
 

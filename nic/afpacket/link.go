@@ -34,7 +34,11 @@ type Link struct {
 	tx    txState
 	// rxMu is held by ReadBatch for its whole call, so that Close can
 	// wait for a reader to leave before unmapping the ring.
-	rxMu    sync.Mutex
+	rxMu sync.Mutex
+	// pendMu is held by RxPending while it looks into the frame ring
+	// (and by Close around the unmapping), so Close cannot unmap it
+	// under RxPending.
+	pendMu  sync.Mutex
 	ringMem []byte
 
 	closed atomic.Bool
@@ -151,10 +155,12 @@ func (l *Link) Close() error {
 	l.statsMu.Unlock()
 	err := l.file.Close() // wakes a blocked ReadBatch
 	if l.ringMem != nil {
-		// Unmap only once no ReadBatch is inside the ring.
+		// Unmap only once no ReadBatch or RxPending is inside the ring.
 		l.rxMu.Lock()
+		l.pendMu.Lock()
 		unix.Munmap(l.ringMem)
 		l.ringMem = nil
+		l.pendMu.Unlock()
 		l.rxMu.Unlock()
 	}
 	return err

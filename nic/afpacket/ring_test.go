@@ -23,6 +23,7 @@ func rerunReceiveTests(t *testing.T, mode *bool) {
 	t.Run("CloseWakesReader", TestCloseWakesReader)
 	t.Run("ZeroAllocs", TestZeroAllocs)
 	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
+	t.Run("RxPending", TestRxPending)
 }
 
 // BenchmarkVethRing is BenchmarkVeth receiving through the TPACKET_V3 ring.
