@@ -88,8 +88,9 @@ func TestTCPKernelManyConnections(t *testing.T) {
 }
 
 // logRetransmissions sums tcpbox's own counters over its connections (the
-// capture cannot tell which timer resent a segment) and the timers that
-// waited for the receive goroutine.
+// capture cannot tell which timer resent a segment), the timers that
+// waited for the receive goroutine, and the frames the link lost (the
+// capture holds only what tcpbox read).
 func logRetransmissions(t *testing.T, st *Stack) {
 	var n, rto, tlp, fast uint64
 	for _, i := range st.TCPConnections() {
@@ -98,6 +99,7 @@ func logRetransmissions(t *testing.T, st *Stack) {
 		tlp += i.TLPProbes
 		fast += i.FastRetrans
 	}
-	t.Logf("tcpbox's %d connections: %d RTO retransmissions, %d tail loss probes, %d fast retransmissions; %d timers postponed for the receive goroutine or a stall",
-		n, rto, tlp, fast, st.tcp().stallGraces.Load())
+	ls := st.link.Stats()
+	t.Logf("tcpbox's %d connections: %d RTO retransmissions, %d tail loss probes, %d fast retransmissions; %d timers postponed for the receive goroutine or a stall; link: %d frames received, %d dropped before the stack read them",
+		n, rto, tlp, fast, st.tcp().stallGraces.Load(), ls.RxFrames, ls.RxDropped)
 }
