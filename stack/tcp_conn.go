@@ -170,6 +170,11 @@ func (c *TCPConn) onTimer(now time.Duration) {
 	if c.gone {
 		return
 	}
+	if c.timer.woke.Swap(false) {
+		// The receive goroutine has caught up (tcp_rxlag.go): the
+		// timers it held are judged now.
+		c.tc.HoldLossTimers(now, 0)
+	}
 	if d := c.tc.NextDeadline(); d == 0 || now < d {
 		// Woken by the receive goroutine's catch-up after an ACK had
 		// already moved the deadline (tcp_rxlag.go): nothing is due.
@@ -188,6 +193,10 @@ func (c *TCPConn) onTimer(now time.Duration) {
 		c.st.stallGraces.Add(1)
 		c.timer.arm(now + g)
 		if await {
+			// Held in the state machine too: an Output for another
+			// reason (a segment of this connection read before the
+			// ACK) must not resend meanwhile.
+			c.tc.HoldLossTimers(now, now+g)
 			c.st.rxLag.await(&c.timer, due)
 		}
 		return

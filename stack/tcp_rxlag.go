@@ -94,6 +94,7 @@ func (l *rxLag) drained(s *Stack, start time.Duration) {
 			keep = append(keep, w)
 			continue
 		}
+		w.t.woke.Store(true)
 		w.t.awaiting.Store(false)
 		s.schedule(w.t.t, now)
 	}

@@ -54,6 +54,23 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 			t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
 		}
 	})
+	t.Run("other segment first", func(t *testing.T) {
+		// A duplicate ACK of this connection, read before the ACK that
+		// waits behind it: its Output must not resend either.
+		sc, pl := newLagConn(t)
+		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
+		sc.h.barrier()
+		if n := sc.retransmissions(); n != 0 {
+			t.Fatalf("%d retransmissions after a segment that was no ACK for the data", n)
+		}
+		pl.pending.Store(false)
+		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
+		waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
+		sc.h.clock.Advance(rxLagMax)
+		if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
+			t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
+		}
+	})
 	t.Run("read empty without ack", func(t *testing.T) {
 		sc, pl := newLagConn(t)
 		sc.h.clock.Advance(rxLagMax / 2)

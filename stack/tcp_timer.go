@@ -16,6 +16,8 @@ type tcpTimer struct {
 	// awaiting: on the list of timers waiting for the receive goroutine
 	// to catch up (tcp_rxlag.go).
 	awaiting atomic.Bool
+	// woke: the receive goroutine armed the timer on catching up.
+	woke atomic.Bool
 }
 
 func (t *tcpTimer) init(s *Stack, fn func(now time.Duration)) {

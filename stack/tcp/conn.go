@@ -95,7 +95,8 @@ type Conn struct {
 	unackedAt  time.Duration // when the oldest unacknowledged data was first sent (user timeout)
 	lastSendAt time.Duration // last time new data went out (idle restart)
 	rtoAt      time.Duration
-	synPending bool // a SYN or SYN-ACK is due
+	hold       lossHold // HoldLossTimers (retransmitdue.go)
+	synPending bool     // a SYN or SYN-ACK is due
 
 	// Zero-window probing and keepalive.
 	persistAt    time.Duration

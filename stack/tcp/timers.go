@@ -10,7 +10,8 @@ import (
 // when no timer is armed.
 func (c *Conn) NextDeadline() time.Duration {
 	var d time.Duration
-	for _, t := range [...]time.Duration{c.rtoAt, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.paceAt, c.userDeadline(), c.sb.rack.timerAt, c.tlpAt} {
+	rto, rack, tlp := c.lossDeadline(c.rtoAt), c.lossDeadline(c.sb.rack.timerAt), c.lossDeadline(c.tlpAt)
+	for _, t := range [...]time.Duration{rto, c.persistAt, c.keepAt, c.delAckAt, c.twAt, c.finWait2At, c.paceAt, c.userDeadline(), rack, tlp} {
 		if t != 0 && (d == 0 || t < d) {
 			d = t
 		}
@@ -39,16 +40,16 @@ func (c *Conn) timers(now time.Duration) {
 		c.fail(now, ErrTimeout) // RFC 9293 §3.8.3 (user timeout), RFC 5482
 		return
 	}
-	if c.rtoAt != 0 && now >= c.rtoAt {
+	if c.rtoAt != 0 && now >= c.lossDeadline(c.rtoAt) {
 		c.onRTO(now)
 		if c.state == Closed {
 			return
 		}
 	}
-	if c.sb.rack.timerAt != 0 && now >= c.sb.rack.timerAt {
+	if c.sb.rack.timerAt != 0 && now >= c.lossDeadline(c.sb.rack.timerAt) {
 		c.onReorderTimer(now) // RFC 8985 §6.3
 	}
-	if c.tlpAt != 0 && now >= c.tlpAt {
+	if c.tlpAt != 0 && now >= c.lossDeadline(c.tlpAt) {
 		c.onTLP(now) // RFC 8985 §7.3
 	}
 	if c.persistAt != 0 && now >= c.persistAt {
