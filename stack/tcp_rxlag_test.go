@@ -38,6 +38,20 @@ func newLagConn(t *testing.T) (*stallConn, *pendLink) {
 	return sc, pl
 }
 
+// ackLate lets the receive goroutine read the peer's ACK of the data
+// and the link empty, and checks that nothing is resent, not even at
+// rxLagMax.
+func ackLate(t *testing.T, sc *stallConn, pl *pendLink) {
+	t.Helper()
+	pl.pending.Store(false)
+	sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
+	waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
+	sc.h.clock.Advance(rxLagMax)
+	if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
+		t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
+	}
+}
+
 // A loss-recovery timer that comes due while frames wait on the link
 // waits for the receive goroutine to read them (tcp_rxlag.go): an ACK
 // among them leaves nothing to resend, however late it is read; without
@@ -46,13 +60,7 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 	t.Run("ack", func(t *testing.T) {
 		sc, pl := newLagConn(t)
 		sc.h.clock.Advance(rxLagMax / 2) // read half a second late
-		pl.pending.Store(false)
-		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
-		waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
-		sc.h.clock.Advance(rxLagMax)
-		if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
-			t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
-		}
+		ackLate(t, sc, pl)
 	})
 	t.Run("other segment first", func(t *testing.T) {
 		// A duplicate ACK of this connection, read before the ACK that
@@ -63,13 +71,7 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		if n := sc.retransmissions(); n != 0 {
 			t.Fatalf("%d retransmissions after a segment that was no ACK for the data", n)
 		}
-		pl.pending.Store(false)
-		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
-		waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
-		sc.h.clock.Advance(rxLagMax)
-		if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
-			t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
-		}
+		ackLate(t, sc, pl)
 	})
 	t.Run("read empty without ack", func(t *testing.T) {
 		sc, pl := newLagConn(t)
