@@ -90,6 +90,7 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	// Everything one Output emits (a window's worth of data after an
 	// application Write) leaves the stack in one Link.WriteBatch.
 	s := c.st.s
+	c.holdIfBehind(now)
 	c.graced = false
 	emitted := c.emitted
 	s.holdTx()

@@ -103,3 +103,21 @@ func (l *rxLag) drained(s *Stack, start time.Duration) {
 	l.n.Store(int32(len(keep)))
 	l.mu.Unlock()
 }
+
+// holdIfBehind holds the connection's loss-recovery timers when one has
+// expired by now while frames that may hold its ACK wait on the link,
+// as onTimer would: Output may run for another reason first (a segment
+// of the connection read before the ACK, the application writing), and
+// the timer goroutine may not have looked yet. The caller holds c.mu and
+// is about to call Output.
+func (c *TCPConn) holdIfBehind(now time.Duration) {
+	due := c.tc.RetransmitDue(now)
+	if due == 0 || c.timer.awaiting.Load() {
+		return
+	}
+	if g, await := stallGrace(now, due, true, c.st.rxLag.caughtUp(), c.st.s.rxPending); await {
+		c.st.stallGraces.Add(1)
+		c.tc.HoldLossTimers(now, now+g)
+		c.st.rxLag.await(&c.timer, due)
+	}
+}

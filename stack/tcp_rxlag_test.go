@@ -73,6 +73,27 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		}
 		ackLate(t, sc, pl)
 	})
+	t.Run("segment before the timer looked", func(t *testing.T) {
+		// The deadline passes while frames wait, and a duplicate ACK is
+		// read before the timer goroutine has run: its Output holds the
+		// timer instead of firing it.
+		pl := &pendLink{}
+		h := newHarnessWrap(t, Options{}, func(l nic.Link) nic.Link { pl.Link = l; return pl })
+		sc := newStallConnOn(t, h)
+		sc.c.mu.Lock()
+		due := sc.c.tc.NextDeadline()
+		sc.c.mu.Unlock()
+		pl.pending.Store(true)
+		s := h.s
+		s.tcpBeginBatch() // the test is the receive goroutine, mid-batch
+		h.clock.Advance(due - h.clock.Now())
+		s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
+		s.tcpEndBatch()
+		if n := sc.retransmissions(); n != 0 {
+			t.Fatalf("%d retransmissions from the Output of a duplicate ACK while frames waited", n)
+		}
+		ackLate(t, sc, pl)
+	})
 	t.Run("read empty without ack", func(t *testing.T) {
 		sc, pl := newLagConn(t)
 		sc.h.clock.Advance(rxLagMax / 2)
