@@ -23,13 +23,8 @@ func (l *pendLink) RxPending() bool { return l.pending.Load() }
 // connection's first loss-recovery deadline while frames wait: the timer
 // is then waiting for the receive goroutine.
 func newLagConn(t *testing.T) (*stallConn, *pendLink) {
-	pl := &pendLink{}
-	h := newHarnessWrap(t, Options{}, func(l nic.Link) nic.Link { pl.Link = l; return pl })
-	sc := newStallConnOn(t, h)
-	sc.c.mu.Lock()
-	due := sc.c.tc.NextDeadline()
-	sc.c.mu.Unlock()
-	pl.pending.Store(true)
+	sc, pl, due := newPendConn(t)
+	h := sc.h
 	h.clock.Advance(due - h.clock.Now())
 	waitFor(t, "the timer to wait", func() bool { return h.s.tcp().rxLag.n.Load() == 1 || sc.retransmissions() != 0 })
 	if n := sc.retransmissions(); n != 0 {
@@ -38,14 +33,28 @@ func newLagConn(t *testing.T) (*stallConn, *pendLink) {
 	return sc, pl
 }
 
+// newPendConn is a stallConn on a pendLink that says frames wait, and
+// the deadline of its first loss-recovery timer.
+func newPendConn(t *testing.T) (*stallConn, *pendLink, time.Duration) {
+	pl := &pendLink{}
+	h := newHarnessWrap(t, Options{}, func(l nic.Link) nic.Link { pl.Link = l; return pl })
+	sc := newStallConnOn(t, h)
+	sc.c.mu.Lock()
+	due := sc.c.tc.NextDeadline()
+	sc.c.mu.Unlock()
+	pl.pending.Store(true)
+	return sc, pl, due
+}
+
 // ackLate lets the receive goroutine read the peer's ACK of the data
 // and the link empty, and checks that nothing is resent, not even at
 // rxLagMax.
 func ackLate(t *testing.T, sc *stallConn, pl *pendLink) {
 	t.Helper()
-	pl.pending.Store(false)
+	// The ACK is on the link before the link says it is empty.
 	sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd))
 	waitFor(t, "the ACK", func() bool { i := sc.c.TCPInfo(); return i.SndUna == i.SndNxt })
+	pl.pending.Store(false)
 	sc.h.clock.Advance(rxLagMax)
 	if got := sc.h.barrier(); len(got) != 0 || sc.retransmissions() != 0 {
 		t.Fatalf("after the ACK: %d frames sent, %d retransmissions", len(got), sc.retransmissions())
@@ -66,8 +75,12 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		// A duplicate ACK of this connection, read before the ACK that
 		// waits behind it: its Output must not resend either.
 		sc, pl := newLagConn(t)
-		sc.h.in(sc.frame(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
-		sc.h.barrier()
+		// The test plays the receive goroutine, so that no read of the
+		// memlink passes the deadline meanwhile.
+		s := sc.h.s
+		s.tcpBeginBatch()
+		s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
+		s.tcpEndBatch()
 		if n := sc.retransmissions(); n != 0 {
 			t.Fatalf("%d retransmissions after a segment that was no ACK for the data", n)
 		}
@@ -77,14 +90,8 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		// The deadline passes while frames wait, and a duplicate ACK is
 		// read before the timer goroutine has run: its Output holds the
 		// timer instead of firing it.
-		pl := &pendLink{}
-		h := newHarnessWrap(t, Options{}, func(l nic.Link) nic.Link { pl.Link = l; return pl })
-		sc := newStallConnOn(t, h)
-		sc.c.mu.Lock()
-		due := sc.c.tc.NextDeadline()
-		sc.c.mu.Unlock()
-		pl.pending.Store(true)
-		s := h.s
+		sc, pl, due := newPendConn(t)
+		h, s := sc.h, sc.h.s
 		s.tcpBeginBatch() // the test is the receive goroutine, mid-batch
 		h.clock.Advance(due - h.clock.Now())
 		s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
