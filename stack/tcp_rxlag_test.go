@@ -46,6 +46,24 @@ func newPendConn(t *testing.T) (*stallConn, *pendLink, time.Duration) {
 	return sc, pl, due
 }
 
+// dupAckInBatch feeds a duplicate ACK (no ACK for the data) in a receive
+// batch that the test plays itself, so that no read of the memlink
+// passes the deadline meanwhile, after running first (if not nil) inside
+// the batch; nothing may be resent.
+func dupAckInBatch(t *testing.T, sc *stallConn, first func()) {
+	t.Helper()
+	s := sc.h.s
+	s.tcpBeginBatch()
+	if first != nil {
+		first()
+	}
+	s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
+	s.tcpEndBatch()
+	if n := sc.retransmissions(); n != 0 {
+		t.Fatalf("%d retransmissions from the Output of a duplicate ACK while frames waited", n)
+	}
+}
+
 // ackLate lets the receive goroutine read the peer's ACK of the data
 // and the link empty, and checks that nothing is resent, not even at
 // rxLagMax.
@@ -75,15 +93,7 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		// A duplicate ACK of this connection, read before the ACK that
 		// waits behind it: its Output must not resend either.
 		sc, pl := newLagConn(t)
-		// The test plays the receive goroutine, so that no read of the
-		// memlink passes the deadline meanwhile.
-		s := sc.h.s
-		s.tcpBeginBatch()
-		s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
-		s.tcpEndBatch()
-		if n := sc.retransmissions(); n != 0 {
-			t.Fatalf("%d retransmissions after a segment that was no ACK for the data", n)
-		}
+		dupAckInBatch(t, sc, nil)
 		ackLate(t, sc, pl)
 	})
 	t.Run("segment before the timer looked", func(t *testing.T) {
@@ -91,14 +101,7 @@ func TestTCPTimerWaitsForReceiveGoroutine(t *testing.T) {
 		// read before the timer goroutine has run: its Output holds the
 		// timer instead of firing it.
 		sc, pl, due := newPendConn(t)
-		h, s := sc.h, sc.h.s
-		s.tcpBeginBatch() // the test is the receive goroutine, mid-batch
-		h.clock.Advance(due - h.clock.Now())
-		s.tcpInput(peerIP, dutIP, 0, sc.segment(wire.TCPFlagACK, sc.peerNext, sc.dataEnd-100))
-		s.tcpEndBatch()
-		if n := sc.retransmissions(); n != 0 {
-			t.Fatalf("%d retransmissions from the Output of a duplicate ACK while frames waited", n)
-		}
+		dupAckInBatch(t, sc, func() { sc.h.clock.Advance(due - sc.h.clock.Now()) })
 		ackLate(t, sc, pl)
 	})
 	t.Run("read empty without ack", func(t *testing.T) {
