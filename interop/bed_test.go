@@ -204,57 +204,33 @@ func (b *bed) logDrops(t testing.TB) {
 	t.Logf("kernel side veth0:\n%s\nkernel nstat:\n%s\ntcpbox link %+v\ntcpbox drops %+v", peer, nstat, st.Link, st.Drops)
 }
 
-// verdictRuns is how many times judged makes a transfer whose capture
-// fails the 0%-loss verdict. This machine's two cores are shared by
-// parallel test packages (QEMU boots among them), which can hold a
-// process off the CPU past a peer's or tcpbox's own retransmission
-// timer; a defect shows in every run, a stall in one. Each failed
-// verdict is logged in full.
-const verdictRuns = 2
-
 // judged runs run (which starts the capture and makes one transfer, and
-// fails the test itself on a functional error), then judges the capture
-// as bulkVerdict does. A capture that fails the verdict is logged and the
-// whole run made again, up to verdictRuns times; the last verdict counts.
+// fails the test itself on a functional error) and judges the capture as
+// bulkVerdict does, making the run again once if the verdict fails
+// (capture.Repeat says why).
 func (b *bed) judged(t *testing.T, rec *connRecord, run func()) {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		run()
-		if t.Failed() {
-			return
-		}
-		b.rec.Stop()
-		r := capture.Judge(t, b.rec.Path(), b.dut)
-		r.Log(t, true)
-		probs := r.Problems(true)
-		if r.MinusZero > 0 {
-			if n := b.st.Stats().Drops[stack.DropTCPChecksum]; n != 0 {
-				probs = append(probs, fmt.Sprintf("tcpbox dropped %d segments for their checksum; the capture holds %d with checksum 0xffff (= 0x0000)", n, r.MinusZero))
-			}
-		}
-		if len(probs) == 0 {
+	capture.Repeat(t, capture.Repeated{
+		Rec: b.rec, Local: b.dut,
+		Start: func() {
 			if rec != nil {
 				rec.take()
 			}
-			return
-		}
-		if attempt < verdictRuns {
-			t.Logf("run %d of at most %d failed the capture verdict; its problems, then the run again:\n%s", attempt, verdictRuns, strings.Join(probs, "\n"))
+		},
+		Run: run,
+		Extra: func(r *capture.Report) []string {
+			if n := b.st.Stats().Drops[stack.DropTCPChecksum]; r.MinusZero > 0 && n != 0 {
+				return []string{fmt.Sprintf("tcpbox dropped %d segments for their checksum; the capture holds %d with checksum 0xffff (= 0x0000)", n, r.MinusZero)}
+			}
+			return nil
+		},
+		OnFail: func() {
 			b.logDrops(t)
 			if rec != nil {
-				rec.take()
+				logSenders(t, rec)
 			}
-			continue
-		}
-		for _, p := range probs {
-			t.Error(p)
-		}
-		b.logDrops(t)
-		if rec != nil {
-			logSenders(t, rec)
-		}
-		return
-	}
+		},
+	})
 }
 
 // bulkVerdict judges the capture of a bulk transfer at 0% loss (see

@@ -84,6 +84,10 @@ func TestTCPKernelManyConnections(t *testing.T) {
 		t.Fatalf("client: %v\n%s", err, stderr.String())
 	}
 	t.Logf("all %d echoed twice in %v", n, time.Since(start).Round(time.Millisecond))
+	// tcpbox must not retransmit; the kernel may, when 10,000
+	// connections opened at once keep frames in tcpbox's socket past its
+	// RTO (in 1 of 6 strict runs here: receive lag p99 200-284 ms).
+	b.peerNotJudged = true
 	b.checkCapture(t, true)
 }
 

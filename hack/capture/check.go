@@ -44,9 +44,27 @@ func (r *Report) Log(t testing.TB, clean bool) {
 	}
 }
 
+// CheckTCPBox is Check without the verdict on the peer's retransmissions,
+// which it logs instead: for a test whose load is meant to exceed what
+// tcpbox reads within the peer's retransmission timeout (10,000
+// connections opened at once). tcpbox's own retransmissions, stalls and
+// malformed frames still fail the test.
+func (r *Report) CheckTCPBox(t testing.TB, clean bool) {
+	t.Helper()
+	r.Log(t, clean)
+	for _, p := range r.problems(clean, false) {
+		t.Error(p)
+	}
+	if peer := r.ByPeerUnexcused(); clean && len(peer) > 0 {
+		t.Logf("the peer retransmitted %d times without an excuse in the capture (logged, not judged, in this test):\n%s", len(peer), retxList(peer))
+	}
+}
+
 // Problems lists what Check fails the test for, one message each: empty
 // when the capture passes.
-func (r *Report) Problems(clean bool) []string {
+func (r *Report) Problems(clean bool) []string { return r.problems(clean, true) }
+
+func (r *Report) problems(clean, judgePeer bool) []string {
 	var probs []string
 	if len(r.Bad) > 0 {
 		probs = append(probs, fmt.Sprintf("tshark: %d frames malformed or with bad checksums:\n%s", len(r.Bad), frameList(r.Bad)))
@@ -60,7 +78,7 @@ func (r *Report) Problems(clean bool) []string {
 	if ours := r.ByTCPBox(); len(ours) > 0 {
 		probs = append(probs, fmt.Sprintf("at 0%% loss tcpbox retransmitted %d times:\n%s", len(ours), retxList(ours)))
 	}
-	if peer := r.ByPeerUnexcused(); len(peer) > 0 {
+	if peer := r.ByPeerUnexcused(); judgePeer && len(peer) > 0 {
 		probs = append(probs, fmt.Sprintf("at 0%% loss the peer retransmitted %d times without evidence of load in the capture:\n%s", len(peer), retxList(peer)))
 	}
 	if len(r.Stalls) > 0 {
