@@ -13,7 +13,7 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// The TPACKET_V2 receive ring (the default receive path): a ring of fixed-size
+// The TPACKET_V2 receive ring (Options.FrameRing): a ring of fixed-size
 // slots, one frame each. Unlike TPACKET_V3, whose blocks reach the reader
 // only when full or after a timeout of at least 1 ms, the kernel hands
 // over every slot as soon as the frame is in it and wakes the reader per
