@@ -4,7 +4,7 @@
 GO      ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all build test test-race fuzz bench run run-arm64 run-netns image vet metricscheck
+.PHONY: all build test test-race fuzz bench ccbench run run-arm64 run-netns image vet metricscheck
 
 all: build
 
@@ -36,6 +36,12 @@ fuzz:
 
 bench:
 	bash hack/bench.sh
+
+# Congestion control and loss recovery under impairment (root, about 15
+# minutes): tcpbox to tcpbox over memlink, and tcpbox beside Linux's own
+# algorithms through the userspace bridge (docs/congestion.md).
+ccbench:
+	mkdir -p out && go run ./hack/ccbench -kernel -json out/ccbench.json
 
 # Build the x86-64 appliance image and boot it under QEMU (two NICs:
 # management with the admin page on http://127.0.0.1:8080, and the test NIC
