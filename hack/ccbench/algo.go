@@ -13,8 +13,8 @@ const pacingSuffix = "+pacing"
 
 // senderOptions are the dial options of a tcpbox sender for an -algos
 // entry: its algorithm, pacing if asked and the trace. The send buffer is
-// the stack's default, which autotunes with cwnd up to 4 MiB (Linux's
-// tcp_wmem), as on the appliance.
+// the stack's default, which autotunes with cwnd up to 1 MiB
+// (tcp.DefaultConfig's SendBufMax), as on the appliance.
 func senderOptions(entry string) []stack.TCPOption {
 	name, paced := strings.CutSuffix(entry, pacingSuffix)
 	return []stack.TCPOption{stack.WithCongestion(name), stack.WithPacing(paced),

@@ -152,7 +152,7 @@ func DefaultConfig() Config {
 	return Config{
 		SendBuf:            256 << 10,
 		SendBufMin:         4 << 10,
-		SendBufMax:         4 << 20,
+		SendBufMax:         1 << 20, // not Linux's 4 MiB: config.DefaultProfile says why
 		RecvBuf:            128 << 10,
 		RecvBufMin:         4 << 10,
 		RecvBufMax:         6 << 20,
