@@ -144,6 +144,27 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 	}
 	lim := limits(s)
 	var serve []func(ctx context.Context) error
+	// tcpAndUDP serves a TCP and a UDP server on the service's one port
+	// (discard and chargen: RFC 863 §2-3, RFC 864).
+	tcpAndUDP := func(t interface {
+		Serve(context.Context, net.Listener) error
+	}, ts *svc.Stats, u interface {
+		Serve(context.Context, net.PacketConn) error
+	}, us *svc.Stats) error {
+		r.proto = "tcp+udp"
+		ln, err := tcpLn()
+		if err != nil {
+			return err
+		}
+		pc, err := udpPC()
+		if err != nil {
+			return err
+		}
+		r.stats = append(r.stats, ts, us)
+		serve = append(serve, func(ctx context.Context) error { return t.Serve(ctx, ln) },
+			func(ctx context.Context) error { return u.Serve(ctx, pc) })
+		return nil
+	}
 	switch name {
 	case "tcp_echo":
 		r.proto = "tcp"
@@ -164,33 +185,15 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		r.stats = append(r.stats, &srv.Stats)
 		serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, pc) })
 	case "discard": // RFC 863 §2 and §3: TCP and UDP on the same port
-		r.proto = "tcp+udp"
-		ln, err := tcpLn()
-		if err != nil {
-			return err
-		}
-		pc, err := udpPC()
-		if err != nil {
-			return err
-		}
 		t, u := &discard.Server{Limits: lim}, &discard.UDPServer{}
-		r.stats = append(r.stats, &t.Stats, &u.Stats)
-		serve = append(serve, func(ctx context.Context) error { return t.Serve(ctx, ln) },
-			func(ctx context.Context) error { return u.Serve(ctx, pc) })
+		if err := tcpAndUDP(t, &t.Stats, u, &u.Stats); err != nil {
+			return err
+		}
 	case "chargen": // RFC 864: TCP and UDP on the same port
-		r.proto = "tcp+udp"
-		ln, err := tcpLn()
-		if err != nil {
-			return err
-		}
-		pc, err := udpPC()
-		if err != nil {
-			return err
-		}
 		t, u := &chargen.Server{Limits: lim}, &chargen.UDPServer{Limit: svc.Bucket{Rate: udpChargenRate}}
-		r.stats = append(r.stats, &t.Stats, &u.Stats)
-		serve = append(serve, func(ctx context.Context) error { return t.Serve(ctx, ln) },
-			func(ctx context.Context) error { return u.Serve(ctx, pc) })
+		if err := tcpAndUDP(t, &t.Stats, u, &u.Stats); err != nil {
+			return err
+		}
 	case "framed_echo":
 		r.proto = "tcp"
 		ln, err := tcpLn()

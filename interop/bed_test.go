@@ -2,8 +2,8 @@ package interop
 
 import (
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
