@@ -2,15 +2,15 @@ package interop
 
 import (
 	"context"
-	"crypto/sha256"
-	"github.com/tcpbox/tcpbox/stack"
-	"io"
 	"net"
 	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/stack"
 
 	"github.com/tcpbox/tcpbox/nic/impair"
 	"github.com/tcpbox/tcpbox/services/echo"
@@ -24,27 +24,9 @@ func echoBulk(t *testing.T, b *bed, size int64, limit time.Duration) time.Durati
 	c := b.dial(t, b.dut.String()+":7")
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(limit))
-	src := newRandReader(3, size)
-	werr := make(chan error, 1)
-	start := time.Now()
-	go func() {
-		_, err := io.Copy(c, src)
-		if err == nil {
-			err = c.(*net.TCPConn).CloseWrite()
-		}
-		werr <- err
-	}()
-	got := sha256.New()
-	n, err := io.Copy(got, c)
-	took := time.Since(start)
-	if e := <-werr; err == nil {
-		err = e
-	}
+	took, err := testbed.EchoRoundTrip(c.(*net.TCPConn), 3, size)
 	if err != nil {
-		t.Fatalf("after %d of %d bytes back in %v: %v", n, size, took, err)
-	}
-	if n != size || string(got.Sum(nil)) != string(src.sum.Sum(nil)) {
-		t.Fatalf("echo returned %d of %d bytes, SHA-256 %x, sent %x", n, size, got.Sum(nil)[:8], src.sum.Sum(nil)[:8])
+		t.Fatal(err)
 	}
 	return took
 }

@@ -1,9 +1,6 @@
 package stack
 
 import (
-	"crypto/sha256"
-	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -11,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/hack/capture"
+	"github.com/tcpbox/tcpbox/hack/testbed"
 )
 
 // TestTCPKernelEchoBulk pushes 1 GiB from a kernel client through
@@ -68,28 +66,9 @@ func bulkEchoOnce(t *testing.T, b *kernelBed, size int64, limit time.Duration) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(limit))
-	sent := sha256.New()
-	src := &patternReader{rng: rand.NewChaCha8([32]byte{7}), left: size, sum: sent}
-	werr := make(chan error, 1)
-	start := time.Now()
-	go func() {
-		_, err := io.Copy(c, src)
-		if err == nil {
-			err = c.(*net.TCPConn).CloseWrite()
-		}
-		werr <- err
-	}()
-	got := sha256.New()
-	n, err := io.Copy(got, c)
-	took := time.Since(start)
-	if e := <-werr; err == nil {
-		err = e
-	}
+	took, err := testbed.EchoRoundTrip(c.(*net.TCPConn), 7, size)
 	if err != nil {
-		t.Fatalf("after %d bytes back in %v: %v", n, took, err)
-	}
-	if n != size || string(got.Sum(nil)) != string(sent.Sum(nil)) {
-		t.Fatalf("echo returned %d of %d bytes, SHA-256 %x, sent %x", n, size, got.Sum(nil)[:8], sent.Sum(nil)[:8])
+		t.Fatal(err)
 	}
 	t.Logf("%d MiB each way through tcpbox echo in %v: %.0f Mbit/s each way", size>>20, took.Round(time.Millisecond), float64(size)*8/took.Seconds()/1e6)
 	if ci, err := kernelTCPInfo(c); err == nil {

@@ -4,35 +4,14 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/hack/testbed"
 	"github.com/tcpbox/tcpbox/nic"
 	"github.com/tcpbox/tcpbox/nic/impair"
 )
-
-// patternReader yields n pseudo-random bytes from a seed, hashing them as
-// it goes, so a transfer's source needs no buffer of its size.
-type patternReader struct {
-	rng  *rand.ChaCha8
-	left int64
-	sum  interface{ Write([]byte) (int, error) }
-}
-
-func (r *patternReader) Read(p []byte) (int, error) {
-	if r.left <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > r.left {
-		p = p[:r.left]
-	}
-	r.rng.Read(p)
-	r.sum.Write(p)
-	r.left -= int64(len(p))
-	return len(p), nil
-}
 
 // transferBothWays sends size bytes from a to b and size bytes from b to
 // a over one connection at the same time and checks both by SHA-256.
@@ -52,8 +31,7 @@ func transferBothWays(t *testing.T, p *tcpPair, size int64, limit time.Duration)
 	// run writes a pattern and reads the peer's, concurrently, on c.
 	run := func(c *TCPConn, seed uint64) result {
 		c.SetDeadline(time.Now().Add(limit))
-		h := sha256.New()
-		src := &patternReader{rng: rand.NewChaCha8([32]byte{byte(seed)}), left: size, sum: h}
+		src := testbed.NewPattern(byte(seed), size)
 		werr := make(chan error, 1)
 		go func() {
 			_, err := io.Copy(struct{ io.Writer }{c}, src)
@@ -68,7 +46,7 @@ func transferBothWays(t *testing.T, p *tcpPair, size int64, limit time.Duration)
 			err = e
 		}
 		var r result
-		copy(r.sent[:], h.Sum(nil))
+		copy(r.sent[:], src.Sum())
 		copy(r.got[:], rh.Sum(nil))
 		r.n, r.err = n, err
 		return r
