@@ -121,6 +121,18 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 	c.timer.arm(c.tc.NextDeadline())
 }
 
+// unlockAndSend lets mu go, then the transmit queue: the caller took
+// holdTx before flushLocked, so what it emitted is written (the
+// sendmmsg, with the peer's receive processing inside it on a veth)
+// without mu held. The receive goroutine, with the next segment of this
+// connection in hand, does not wait for that system call: in a
+// request/response exchange the peer's next request often arrives
+// before the send of the answer to the last one has returned.
+func (c *TCPConn) unlockAndSend() {
+	c.mu.Unlock()
+	c.st.s.releaseTx()
+}
+
 // input hands one arriving segment to the state machine (receive loop).
 // It returns true, having done nothing else, when the segment is a SYN
 // that may reopen this connection from TIME-WAIT (RFC 6191): the
@@ -166,6 +178,9 @@ func (c *TCPConn) forgetLocked() {
 // connection's Output waits for the batch's end, and while frames wait
 // on the link or after a stall the timer is postponed, boundedly.
 func (c *TCPConn) onTimer(now time.Duration) {
+	s := c.st.s
+	s.holdTx()
+	defer s.releaseTx() // after mu is let go (unlockAndSend)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
@@ -261,13 +276,13 @@ func (c *TCPConn) Read(p []byte) (int, error) {
 		if n > 0 {
 			// Reading opens the window: Output sends the window update
 			// when the state machine finds one worth sending (RFC 9293
-			// §3.8.6.2.2).
+			// §3.8.6.2.2). It leaves after mu is let go (unlockAndSend).
+			c.st.s.holdTx()
 			c.flushLocked(c.st.now())
-		}
-		c.mu.Unlock()
-		if n > 0 {
+			c.unlockAndSend()
 			return n, nil
 		}
+		c.mu.Unlock()
 		if err != nil {
 			return 0, c.opErr("read", err)
 		}
@@ -295,9 +310,12 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 		c.mu.Lock()
 		n, err := c.tc.Write(p)
 		if n > 0 {
+			c.st.s.holdTx()
 			c.flushLocked(c.st.now())
+			c.unlockAndSend()
+		} else {
+			c.mu.Unlock()
 		}
-		c.mu.Unlock()
 		total += n
 		p = p[n:]
 		if err != nil {
@@ -343,8 +361,9 @@ func (c *TCPConn) Close() error {
 	} else {
 		err = c.tc.Close()
 	}
+	c.st.s.holdTx()
 	c.flushLocked(c.st.now())
-	c.mu.Unlock()
+	c.unlockAndSend()
 	if err != nil {
 		return c.opErr("close", err)
 	}
@@ -362,8 +381,9 @@ func (c *TCPConn) CloseWrite() error {
 	}
 	c.mu.Lock()
 	err := c.tc.CloseWrite()
+	c.st.s.holdTx()
 	c.flushLocked(c.st.now())
-	c.mu.Unlock()
+	c.unlockAndSend()
 	return c.opErr("close", err)
 }
 
