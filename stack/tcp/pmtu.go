@@ -75,7 +75,11 @@ func (t *txQueue) splitLost(mss int) bool {
 	if !split || need > maxTxRecords {
 		return false
 	}
-	q := make([]txSeg, max(8, need))
+	size := 8
+	for size < need {
+		size *= 2 // at() masks offsets
+	}
+	q := make([]txSeg, size)
 	k := 0
 	for i := 0; i < t.n; i++ {
 		s := *t.at(i)
@@ -96,6 +100,7 @@ func (t *txQueue) splitLost(mss int) bool {
 		}
 	}
 	t.q, t.head, t.n, t.hint = q, 0, k, 0
+	t.marked = true
 	return true
 }
 

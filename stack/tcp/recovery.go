@@ -124,7 +124,7 @@ func (c *Conn) maybeEnterRecovery(now time.Duration) {
 		// RFC 6675 §5 (4.3): retransmit the first segment not SACKed.
 		for i := 0; i < c.txq.n; i++ {
 			if s := c.txq.at(i); !s.sacked && !s.rexmit {
-				s.lost = true
+				s.lost, c.txq.marked = true, true
 				l := s.end.Sub(MaxSeq(s.start, c.sndUna))
 				c.rs.OnLost(l)
 				break
@@ -178,6 +178,7 @@ func (c *Conn) rtoSACK(now time.Duration) {
 			c.sb.newlyLost += max(s.end.Sub(MaxSeq(s.start, c.sndUna)), 0)
 		}
 		s.lost, s.rexmit = true, false
+		c.txq.marked = true
 	}
 	c.rs.OnLost(c.sb.newlyLost)
 	if c.inRecovery {
@@ -247,6 +248,7 @@ func (c *Conn) resend(now time.Duration, s *txSeg, start Seq, n int, emit func(*
 		return false
 	}
 	c.rs.OnSend(now, &s.rec, c.sb.pipe)
+	c.txq.noteRetx(s.end)
 	if !s.rexmit {
 		c.sb.pipe += l
 		c.sb.retransOut += l

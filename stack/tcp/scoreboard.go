@@ -1,6 +1,9 @@
 package tcp
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // The SACK scoreboard (RFC 6675 §3): which of the segments between
 // SND.UNA and SND.MAX the receiver holds (SACKed), which the sender
@@ -135,7 +138,7 @@ func (c *Conn) markSacked(now time.Duration, start, end Seq) int {
 		if s.sacked || s.start.LessThan(start) {
 			continue
 		}
-		s.sacked = true
+		s.sacked, q.marked = true, true
 		l := s.end.Sub(s.start)
 		newly += l
 		c.delivered(now, s)
@@ -174,6 +177,44 @@ func (c *Conn) scan(markLost bool) {
 	b := &c.sb
 	th := b.thresh()
 	limit := (th - 1) * c.sndMSS
+	b.pipe, b.sacked, b.lost, b.retransOut = 0, 0, 0, 0
+	b.sackedSegs, b.lostSegs, b.retransSeg = 0, 0, 0
+	q := &c.txq
+	if !q.marked && !q.gap {
+		// No record is SACKed, lost or retransmitted, so none can be
+		// found lost (nothing above it is SACKed) and every byte from
+		// SND.UNA to the last record's end is in the pipe.
+		if q.n > 0 {
+			b.pipe = max(q.at(q.n-1).end.Sub(MaxSeq(q.at(0).start, c.sndUna)), 0)
+		}
+		if checkScan {
+			c.checkScanFast(markLost)
+		}
+		return
+	}
+	c.scanAll(markLost, th, limit)
+	if b.sackedSegs == 0 && b.lostSegs == 0 && b.retransSeg == 0 {
+		q.marked = false
+	}
+}
+
+// checkScan makes scan's fast path compare itself with the walk over
+// every record (set by the package's tests).
+var checkScan = false
+
+func (c *Conn) checkScanFast(markLost bool) {
+	fast := c.sb
+	th := c.sb.thresh()
+	c.scanAll(markLost, th, (th-1)*c.sndMSS)
+	if c.sb != fast {
+		panic(fmt.Sprintf("tcp: scan's fast path: pipe %d sacked %d lost %d retrans %d, the walk: pipe %d sacked %d lost %d retrans %d",
+			fast.pipe, fast.sacked, fast.lost, fast.retransOut, c.sb.pipe, c.sb.sacked, c.sb.lost, c.sb.retransOut))
+	}
+}
+
+// scanAll is scan's walk over every record.
+func (c *Conn) scanAll(markLost bool, th, limit int) {
+	b := &c.sb
 	b.pipe, b.sacked, b.lost, b.retransOut = 0, 0, 0, 0
 	b.sackedSegs, b.lostSegs, b.retransSeg = 0, 0, 0
 	segsAbove, bytesAbove := 0, 0

@@ -17,10 +17,42 @@ import (
 // beyond that new data extends the last record (less precise rate samples,
 // bounded memory).
 type txQueue struct {
-	q    []txSeg
+	q    []txSeg // its length is a power of two
 	head int
 	n    int
 	hint int // offset (from head) where the last lookup ended
+
+	// marked is set whenever a record gains a flag (sacked, lost,
+	// rexmit) and cleared by a scan that finds none: while it is clear
+	// and the records are contiguous (!gap), scan's totals follow from
+	// the two ends of the queue instead of a walk over every record in
+	// flight on every ACK.
+	marked bool
+	gap    bool // an appended record did not start where the last ended
+	// Records that start at or above retxEnd (all of them when !hasRetx)
+	// have been sent once, in sequence order, so their send times ascend
+	// with their index: RACK's loss detection stops at the first of them
+	// sent after the newest delivered segment.
+	retxEnd Seq
+	hasRetx bool
+}
+
+// mask turns an offset from head into an index of q.
+func (t *txQueue) mask(i int) int { return i & (len(t.q) - 1) }
+
+// noteRetx records a transmission, after its first, of a record ending
+// at end: its send time is newer than its neighbours'.
+func (t *txQueue) noteRetx(end Seq) {
+	if !t.hasRetx || t.retxEnd.LessThan(end) {
+		t.retxEnd, t.hasRetx = end, true
+	}
+	t.marked = true
+}
+
+// sentOnce reports whether s and every record after it have been sent
+// exactly once (see retxEnd).
+func (t *txQueue) sentOnce(s *txSeg) bool {
+	return !t.hasRetx || t.retxEnd.LessEq(s.start)
 }
 
 type txSeg struct {
@@ -35,7 +67,7 @@ type txSeg struct {
 
 const maxTxRecords = 1 << 14
 
-func (t *txQueue) at(i int) *txSeg { return &t.q[(t.head+i)%len(t.q)] }
+func (t *txQueue) at(i int) *txSeg { return &t.q[t.mask(t.head+i)] }
 
 // sent records a transmission of [start, end). New data appends a record;
 // data sent before (a retransmission) refreshes the records it overlaps.
@@ -44,6 +76,7 @@ func (t *txQueue) sent(rs *cc.RateSampler, now time.Duration, start, end Seq, in
 		t.resent(rs, now, start, end, inflight)
 		if last := t.at(t.n - 1); last.end.LessThan(end) {
 			last.end = end // a retransmission that also carries new bytes
+			t.noteRetx(end)
 		}
 		return
 	}
@@ -55,6 +88,9 @@ func (t *txQueue) sent(rs *cc.RateSampler, now time.Duration, start, end Seq, in
 	}
 	if t.n == len(t.q) {
 		t.grow()
+	}
+	if t.n > 0 && t.at(t.n-1).end != start {
+		t.gap = true
 	}
 	s := t.at(t.n)
 	*s = txSeg{start: start, end: end}
@@ -82,6 +118,7 @@ func (t *txQueue) resent(rs *cc.RateSampler, now time.Duration, start, end Seq, 
 		s := t.at(i)
 		rs.OnSend(now, &s.rec, inflight)
 		s.rexmit, s.retx = true, true
+		t.noteRetx(s.end)
 	}
 	t.hint = max(i-1, 0)
 }
@@ -95,12 +132,15 @@ func (t *txQueue) acked(rs *cc.RateSampler, now time.Duration, ack Seq) {
 			break
 		}
 		rs.OnDelivered(now, &s.rec, s.end.Sub(s.start))
-		t.head = (t.head + 1) % len(t.q)
+		t.head = t.mask(t.head + 1)
 		t.n--
 		t.hint = max(t.hint-1, 0)
 	}
 	if t.n == 0 {
 		t.head, t.hint = 0, 0
+		t.gap, t.hasRetx = false, false
+	} else if t.hasRetx && t.retxEnd.LessEq(t.at(0).start) {
+		t.hasRetx = false
 	}
 }
 
