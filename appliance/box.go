@@ -163,7 +163,7 @@ func (b *box) startInstance(e *config.Config) (_ *instance, err error) {
 	if open == nil {
 		open = OpenAFPacket
 	}
-	link, err := open(in.iface, mac)
+	link, err := open(in.iface, mac, e.Link.BusyPoll.D())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", in.iface, err)
 	}

@@ -20,12 +20,12 @@ import (
 
 // openIn returns an OpenLink that opens the AF_PACKET link inside ns, so
 // that Run in the test process drives the namespace's interface.
-func openIn(ns *testbed.NS) func(string, [6]byte) (nic.Link, error) {
-	return func(iface string, mac [6]byte) (nic.Link, error) {
+func openIn(ns *testbed.NS) func(string, [6]byte, time.Duration) (nic.Link, error) {
+	return func(iface string, mac [6]byte, busy time.Duration) (nic.Link, error) {
 		var l nic.Link
 		err := ns.Do(func() error {
 			var err error
-			l, err = OpenAFPacket(iface, mac)
+			l, err = OpenAFPacket(iface, mac, busy)
 			return err
 		})
 		return l, err

@@ -68,7 +68,7 @@ type Config struct {
 	// created (nil: os.Stderr). It never goes to the log.
 	Console io.Writer
 	// OpenLink opens the interface; nil means OpenAFPacket.
-	OpenLink func(iface string, mac [6]byte) (nic.Link, error)
+	OpenLink func(iface string, mac [6]byte, busyPoll time.Duration) (nic.Link, error)
 	// GokrazyRoot prefixes the paths where gokrazy's password is looked
 	// for ("" on the device).
 	GokrazyRoot string

@@ -6,15 +6,17 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tcpbox/tcpbox/nic/afpacket"
 	"github.com/tcpbox/tcpbox/stack"
 )
 
 // startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface,
-// as the appliance does; rx selects afpacket's receive path (rxMode).
-func startTCPBox(iface, cidr, rx string) (listenFunc, func() serverStats, func()) {
-	o := afpacket.Options{}
+// as the appliance does; rx selects afpacket's receive path (rxMode), busy
+// the link's busy-poll time (the appliance's default unless -busypoll).
+func startTCPBox(iface, cidr, rx string, busy time.Duration) (listenFunc, func() serverStats, func()) {
+	o := afpacket.Options{BusyPoll: busy}
 	if slots, ok := strings.CutPrefix(rx, "v2:"); ok {
 		// v2:N is the frame ring with N slots.
 		n, err := strconv.Atoi(slots)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -23,6 +24,7 @@ type Link struct {
 	vnet    bool
 	noGSO   bool
 	maxRx   int // largest frame a receive buffer holds
+	busy    time.Duration
 
 	file *os.File // owns the fd; its poller wakes readers on Close
 	rc   syscall.RawConn
@@ -48,6 +50,7 @@ type Link struct {
 
 	rxFrames, rxBytes, rxErrors, rxTrunc   atomic.Uint64
 	txFrames, txBytes, txDropped, txErrors atomic.Uint64
+	busyHits                               atomic.Uint64
 }
 
 var _ nic.Link = (*Link)(nil)
@@ -70,7 +73,7 @@ func Open(ifname string, o Options) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("afpacket: %s: %w", ifname, err)
 	}
-	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr, noGSO: o.NoGSO, ringMem: ringMem}
+	l := &Link{name: ifname, ifindex: ifi.Index, mtu: ifi.MTU, mac: mac, vnet: !o.NoVnetHdr, noGSO: o.NoGSO, ringMem: ringMem, busy: max(o.BusyPoll, 0)}
 	l.maxRx = l.mtu + nic.EthernetHeaderLen + 4 // room for a VLAN tag
 	if l.vnet {
 		l.maxRx = max(l.maxRx, maxGSOFrame)

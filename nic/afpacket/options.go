@@ -57,6 +57,17 @@ type Options struct {
 	// in CI runs with it on, the kernel interop tests saw retransmission
 	// timeouts at 0% loss.
 	FrameRing bool
+	// BusyPoll keeps the reader polling the socket (non-blocking
+	// recvmmsg, yielding the processor between tries) for up to this
+	// long after it found the socket empty, before it sleeps in the
+	// poller, as Linux's SO_BUSY_POLL and net.core.busy_read do for a
+	// socket. A request that arrives meanwhile is read without the
+	// poller's wake-up (an epoll_wait return and a thread wake-up, about
+	// half of a small request/response exchange's server time on a
+	// veth). It costs CPU only after traffic, at most BusyPoll per batch
+	// received. Zero (the default) never busy-polls. The recvmmsg path
+	// only: the rings have their own wake-ups.
+	BusyPoll time.Duration
 	// RingTimeout is how long the kernel keeps a partly filled block
 	// before handing it over; default and minimum 1ms.
 	RingTimeout time.Duration
