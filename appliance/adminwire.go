@@ -124,6 +124,7 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "link", Name: "tx_dropped", Value: st.Link.TxDropped, Drop: true, Help: "frames the link could not send"},
 		{Layer: "link", Name: "rx_errors", Value: st.Link.RxErrors},
 		{Layer: "link", Name: "tx_errors", Value: st.Link.TxErrors},
+		{Layer: "link", Name: "rx_busy_polled", Value: st.Link.RxBusyPolled, Help: "receive batches found by busy polling (link.busy_poll) instead of after a wake-up"},
 	}...)
 	c = append(c, traffic("stack", st.RxFrames, st.RxBytes, st.TxFrames, st.TxBytes)...)
 	c = append(c, []admin.Counter{

@@ -162,6 +162,31 @@ func TestProgramServices(t *testing.T) {
 			t.Errorf("service %s not listening: %+v", n, svcs)
 		}
 	}
+
+	// The link busy-polls after traffic by default (link.busy_poll), and
+	// the overview counts the batches that found frames that way: the
+	// request/response exchanges above (echo, framed echo) must have
+	// given some.
+	var ov struct {
+		Counters []struct {
+			Layer string `json:"layer"`
+			Name  string `json:"name"`
+			Value uint64 `json:"value"`
+		} `json:"counters"`
+	}
+	a.getJSON("/api/overview", &ov)
+	found := false
+	for _, c := range ov.Counters {
+		if c.Layer == "link" && c.Name == "rx_busy_polled" {
+			found = true
+			if c.Value == 0 {
+				t.Errorf("link rx_busy_polled is 0 after the exchanges above")
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no link rx_busy_polled counter in /api/overview")
+	}
 }
 
 // kernelConn opens a TCP connection from the peer namespace's kernel to

@@ -64,6 +64,10 @@ type Stats struct {
 	TxDropped uint64
 	// RxErrors and TxErrors count failed system calls.
 	RxErrors, TxErrors uint64
+	// RxBusyPolled counts receive batches found by busy polling (a
+	// reader that kept polling after the link was empty, afpacket's
+	// Options.BusyPoll) rather than after a sleep.
+	RxBusyPolled uint64
 }
 
 // Link moves batches of Ethernet frames.

@@ -12,7 +12,7 @@ import (
 
 // TestBusyPoll: with Options.BusyPoll a reader that found the socket
 // empty keeps polling, and a frame sent meanwhile is found by the poll
-// (BusyPollHits); once the budget is spent the reader sleeps in the
+// (Stats().RxBusyPolled); once the budget is spent the reader sleeps in the
 // poller and still gets the next frame; Close ends a polling reader.
 func TestBusyPoll(t *testing.T) {
 	if ringMode || frameRingMode {
@@ -61,18 +61,18 @@ func TestBusyPoll(t *testing.T) {
 		send(t, bd.la, testFrame(bd.lb.MAC(), bd.la.MAC(), 1, 64))
 	}()
 	readTest("during the poll", 1)
-	if bd.lb.BusyPollHits() == 0 {
+	if bd.lb.Stats().RxBusyPolled == 0 {
 		t.Fatal("the frame sent 50 ms into a 300 ms busy poll was not counted as found by it")
 	}
 
 	// After the budget the reader sleeps; a frame still wakes it.
-	hits := bd.lb.BusyPollHits()
+	hits := bd.lb.Stats().RxBusyPolled
 	go func() {
 		time.Sleep(600 * time.Millisecond)
 		send(t, bd.la, testFrame(bd.lb.MAC(), bd.la.MAC(), 2, 64))
 	}()
 	readTest("after the poll", 2)
-	if got := bd.lb.BusyPollHits(); got != hits {
+	if got := bd.lb.Stats().RxBusyPolled; got != hits {
 		t.Fatalf("a frame sent after the busy poll's end counted as found by it (%d -> %d)", hits, got)
 	}
 

@@ -140,6 +140,7 @@ func (l *Link) Stats() nic.Stats {
 		RxDropped: drops + l.rxTrunc.Load(),
 		TxDropped: l.txDropped.Load(),
 		RxErrors:  l.rxErrors.Load(), TxErrors: l.txErrors.Load(),
+		RxBusyPolled: l.busyHits.Load(),
 	}
 }
 

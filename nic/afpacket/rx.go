@@ -59,11 +59,6 @@ func (r *rxState) init(l *Link, batch int) {
 	r.fn = r.recv
 }
 
-// BusyPollHits counts the ReadBatch calls whose frames were found by busy
-// polling (Options.BusyPoll), after the socket had been empty at least
-// once, rather than after a sleep in the poller.
-func (l *Link) BusyPollHits() uint64 { return l.busyHits.Load() }
-
 // busyYieldEvery is how many busy-poll tries pass between two
 // sched_yield calls. hack/bench, 64-byte framed echo and connection rate
 // against the kernel, six interleaved rounds each (docs/performance.md):
