@@ -3,6 +3,9 @@ package tcp
 import (
 	"os"
 	"testing"
+	"time"
+
+	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
 // TestMain turns on scan's self-check: every fast-path scan in this
@@ -12,4 +15,32 @@ import (
 func TestMain(m *testing.M) {
 	checkScan = true
 	os.Exit(m.Run())
+}
+
+// TestSentTimesAscend: new data recorded with an older clock reading than
+// the record before it (the receive goroutine's batch time, passed by an
+// application's Write meanwhile) gets its predecessor's send time, so
+// send times ascend among records sent once, as RACK's early stop
+// assumes; a retransmission keeps its own, newer time.
+func TestSentTimesAscend(t *testing.T) {
+	var q txQueue
+	var rs cc.RateSampler
+	const ms = time.Millisecond
+	q.sent(&rs, 10*ms, 1000, 2000, 0)
+	q.sent(&rs, 12*ms, 2000, 3000, 1000)
+	q.sent(&rs, 11*ms, 3000, 4000, 2000) // a stale clock reading
+	q.sent(&rs, 13*ms, 4000, 5000, 3000)
+	want := []time.Duration{10 * ms, 12 * ms, 12 * ms, 13 * ms}
+	for i, w := range want {
+		if got := q.at(i).rec.SentTime; got != w {
+			t.Errorf("record %d sent at %v, want %v", i, got, w)
+		}
+	}
+	q.sent(&rs, 20*ms, 2000, 3000, 4000) // retransmission of the second
+	if got := q.at(1).rec.SentTime; got != 20*ms {
+		t.Errorf("retransmitted record sent at %v, want 20ms", got)
+	}
+	if !q.sentOnce(q.at(2)) || q.sentOnce(q.at(1)) {
+		t.Errorf("sentOnce: record 1 %v, record 2 %v; want false, true", q.sentOnce(q.at(1)), q.sentOnce(q.at(2)))
+	}
 }

@@ -80,6 +80,16 @@ func (t *txQueue) sent(rs *cc.RateSampler, now time.Duration, start, end Seq, in
 		}
 		return
 	}
+	if t.n > 0 {
+		// New data goes out after the data before it, whatever clock
+		// reading the caller took: the receive goroutine's Output runs
+		// with its batch's time, which an application's Write on another
+		// goroutine may have passed meanwhile. Send times then ascend
+		// with sequence numbers among records sent once (RACK's early
+		// stop relies on it), and RACK never judges a segment by a send
+		// time earlier than its predecessor's.
+		now = max(now, t.at(t.n-1).rec.SentTime)
+	}
 	if t.n == maxTxRecords {
 		last := t.at(t.n - 1)
 		last.end = end
