@@ -86,17 +86,38 @@ func (c *TCPConn) emit(seg *tcp.Segment) {
 // flushLocked emits everything due, re-arms the timer at the state
 // machine's next deadline, wakes waiters whose readiness changed and
 // forgets the connection once it is done. The caller holds mu.
+// Everything one Output emits (a window's worth of data after an
+// application Write) leaves the stack in one Link.WriteBatch.
 func (c *TCPConn) flushLocked(now time.Duration) {
-	// Everything one Output emits (a window's worth of data after an
-	// application Write) leaves the stack in one Link.WriteBatch.
+	s := c.st.s
+	s.holdTx()
+	c.flushHeld(now)
+	s.releaseTx()
+}
+
+// flushAndUnlock is flushLocked, but what it emitted is written after mu
+// is let go: the sendmmsg, with the peer's receive processing inside it
+// on a veth, runs without mu held, so the receive goroutine, with the
+// next segment of this connection in hand, does not wait for that system
+// call (in a request/response exchange the peer's next request often
+// arrives before the send of the answer to the last one has returned).
+func (c *TCPConn) flushAndUnlock(now time.Duration) {
+	s := c.st.s
+	s.holdTx()
+	c.flushHeld(now)
+	c.mu.Unlock()
+	s.releaseTx()
+}
+
+// flushHeld is flushLocked's work; the caller also holds the transmit
+// queue.
+func (c *TCPConn) flushHeld(now time.Duration) {
 	s := c.st.s
 	c.holdIfBehind(now)
 	c.graced = false
 	emitted := c.emitted
-	s.holdTx()
 	c.tc.Output(now, c.emitFn)
 	c.flushGSO()
-	s.releaseTx()
 	if c.emitted != emitted {
 		// Sent late: the timers run from the sending (tcp_stall.go).
 		if d := s.now() - now; d > stallLate {
@@ -119,18 +140,6 @@ func (c *TCPConn) flushLocked(now time.Duration) {
 		return
 	}
 	c.timer.arm(c.tc.NextDeadline())
-}
-
-// unlockAndSend lets mu go, then the transmit queue: the caller took
-// holdTx before flushLocked, so what it emitted is written (the
-// sendmmsg, with the peer's receive processing inside it on a veth)
-// without mu held. The receive goroutine, with the next segment of this
-// connection in hand, does not wait for that system call: in a
-// request/response exchange the peer's next request often arrives
-// before the send of the answer to the last one has returned.
-func (c *TCPConn) unlockAndSend() {
-	c.mu.Unlock()
-	c.st.s.releaseTx()
 }
 
 // input hands one arriving segment to the state machine (receive loop).
@@ -178,13 +187,18 @@ func (c *TCPConn) forgetLocked() {
 // connection's Output waits for the batch's end, and while frames wait
 // on the link or after a stall the timer is postponed, boundedly.
 func (c *TCPConn) onTimer(now time.Duration) {
-	s := c.st.s
-	s.holdTx()
-	defer s.releaseTx() // after mu is let go (unlockAndSend)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gone {
+	if c.timerDue(now) {
+		c.flushAndUnlock(now)
 		return
+	}
+	c.mu.Unlock()
+}
+
+// timerDue is onTimer's verdict, under mu: whether Output is due now.
+func (c *TCPConn) timerDue(now time.Duration) bool {
+	if c.gone {
+		return false
 	}
 	if c.timer.woke.Swap(false) {
 		// The receive goroutine has caught up (tcp_rxlag.go): the
@@ -195,14 +209,14 @@ func (c *TCPConn) onTimer(now time.Duration) {
 		// Woken by the receive goroutine's catch-up after an ACK had
 		// already moved the deadline (tcp_rxlag.go): nothing is due.
 		c.timer.arm(d)
-		return
+		return false
 	}
 	due := c.tc.RetransmitDue(now)
 	g, await := stallGrace(now, due, c.graced, c.st.rxLag.caughtUp(), c.st.s.rxPending)
 	// Frames wait on the link: the end of the batch in progress is not
 	// enough, the ACK may be in a later one.
 	if !await && c.st.deferFlush(c) {
-		return
+		return false
 	}
 	if g > 0 {
 		c.graced = true
@@ -215,9 +229,9 @@ func (c *TCPConn) onTimer(now time.Duration) {
 			c.tc.HoldLossTimers(now, now+g)
 			c.st.rxLag.await(&c.timer, due)
 		}
-		return
+		return false
 	}
-	c.flushLocked(now)
+	return true
 }
 
 // discardLocked drops received data after CloseRead, so the window stays
@@ -276,10 +290,8 @@ func (c *TCPConn) Read(p []byte) (int, error) {
 		if n > 0 {
 			// Reading opens the window: Output sends the window update
 			// when the state machine finds one worth sending (RFC 9293
-			// §3.8.6.2.2). It leaves after mu is let go (unlockAndSend).
-			c.st.s.holdTx()
-			c.flushLocked(c.st.now())
-			c.unlockAndSend()
+			// §3.8.6.2.2). It leaves after mu is let go.
+			c.flushAndUnlock(c.st.now())
 			return n, nil
 		}
 		c.mu.Unlock()
@@ -310,9 +322,7 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 		c.mu.Lock()
 		n, err := c.tc.Write(p)
 		if n > 0 {
-			c.st.s.holdTx()
-			c.flushLocked(c.st.now())
-			c.unlockAndSend()
+			c.flushAndUnlock(c.st.now())
 		} else {
 			c.mu.Unlock()
 		}
@@ -361,9 +371,7 @@ func (c *TCPConn) Close() error {
 	} else {
 		err = c.tc.Close()
 	}
-	c.st.s.holdTx()
-	c.flushLocked(c.st.now())
-	c.unlockAndSend()
+	c.flushAndUnlock(c.st.now())
 	if err != nil {
 		return c.opErr("close", err)
 	}
@@ -381,9 +389,7 @@ func (c *TCPConn) CloseWrite() error {
 	}
 	c.mu.Lock()
 	err := c.tc.CloseWrite()
-	c.st.s.holdTx()
-	c.flushLocked(c.st.now())
-	c.unlockAndSend()
+	c.flushAndUnlock(c.st.now())
 	return c.opErr("close", err)
 }
 
