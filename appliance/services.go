@@ -142,6 +142,16 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 		r.closers = append(r.closers, func() { pc.Close() })
 		return pc, nil
 	}
+	// bothLn opens the service's one port for TCP and UDP.
+	bothLn := func() (net.Listener, *stack.UDPConn, error) {
+		r.proto = "tcp+udp"
+		ln, err := tcpLn()
+		if err != nil {
+			return nil, nil, err
+		}
+		pc, err := udpPC()
+		return ln, pc, err
+	}
 	lim := limits(s)
 	var serve []func(ctx context.Context) error
 	// tcpAndUDP serves a TCP and a UDP server on the service's one port
@@ -151,12 +161,7 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 	}, ts *svc.Stats, u interface {
 		Serve(context.Context, net.PacketConn) error
 	}, us *svc.Stats) error {
-		r.proto = "tcp+udp"
-		ln, err := tcpLn()
-		if err != nil {
-			return err
-		}
-		pc, err := udpPC()
+		ln, pc, err := bothLn()
 		if err != nil {
 			return err
 		}
@@ -227,12 +232,7 @@ func (ss *services) start(c *config.Config, name string) (err error) {
 			serve = append(serve, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 		}
 	case "iperf3":
-		r.proto = "tcp+udp"
-		ln, err := tcpLn()
-		if err != nil {
-			return err
-		}
-		pc, err := udpPC()
+		ln, pc, err := bothLn()
 		if err != nil {
 			return err
 		}
