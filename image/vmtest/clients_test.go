@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/tcpbox/tcpbox/hack/testbed"
 )
 
 // Clients of tcpbox's services, run from the host (through QEMU's
@@ -111,27 +112,6 @@ func framedEcho(c net.Conn) error {
 	return nil
 }
 
-// hashingReader produces n pseudo-random bytes and hashes what it hands
-// out, so a large upload needs no buffer of its size.
-type hashingReader struct {
-	r    *rand.ChaCha8
-	left int64
-	h    hash.Hash
-}
-
-func (h *hashingReader) Read(p []byte) (int, error) {
-	if h.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > h.left {
-		p = p[:h.left]
-	}
-	h.r.Read(p)
-	h.h.Write(p)
-	h.left -= int64(len(p))
-	return len(p), nil
-}
-
 // transfer is what putGet measured.
 type transfer struct {
 	sum       string // SHA-256 of what was sent
@@ -148,7 +128,7 @@ type transfer struct {
 func putGet(base, name string, size int64) (transfer, error) {
 	var tr transfer
 	client := &http.Client{Timeout: 10 * time.Minute}
-	src := &hashingReader{r: rand.NewChaCha8([32]byte{'v', 'm'}), left: size, h: sha256.New()}
+	src := testbed.NewPattern('v', size)
 	req, err := http.NewRequest(http.MethodPut, base+"/files/"+name, src)
 	if err != nil {
 		return tr, err
@@ -162,7 +142,7 @@ func putGet(base, name string, size int64) (transfer, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	tr.put = time.Since(start)
-	tr.sum = hex.EncodeToString(src.h.Sum(nil))
+	tr.sum = hex.EncodeToString(src.Sum())
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
 		return tr, fmt.Errorf("PUT: %s: %s", resp.Status, body)
 	}
