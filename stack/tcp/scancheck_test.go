@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -8,13 +9,39 @@ import (
 	"github.com/tcpbox/tcpbox/stack/tcp/cc"
 )
 
-// TestMain turns on scan's self-check: every fast-path scan in this
-// package's tests (the dialogues, the loss and recovery simulations)
-// compares its totals with the walk over every record, and panics on a
-// difference.
+// TestMain installs the scoreboard's self-checks: every fast-path scan
+// and every early stop of RACK in this package's tests (the dialogues,
+// the loss and recovery simulations) is compared with the walk over every
+// record, and a difference panics.
 func TestMain(m *testing.M) {
-	checkScan = true
+	checkScanFast = compareScanFast
+	checkRackStop = compareRackStop
 	os.Exit(m.Run())
+}
+
+func compareScanFast(c *Conn, markLost bool) {
+	fast := c.sb
+	th := c.sb.thresh()
+	c.scanAll(markLost, th, (th-1)*c.sndMSS)
+	if c.sb != fast {
+		panic(fmt.Sprintf("tcp: scan's fast path: pipe %d sacked %d lost %d retrans %d, the walk: pipe %d sacked %d lost %d retrans %d",
+			fast.pipe, fast.sacked, fast.lost, fast.retransOut, c.sb.pipe, c.sb.sacked, c.sb.lost, c.sb.retransOut))
+	}
+}
+
+// compareRackStop: no record after the one where rackDetectLoss stopped
+// may have a verdict.
+func compareRackStop(c *Conn, i int) {
+	r := &c.sb.rack
+	for j := i + 1; j < c.txq.n; j++ {
+		s := c.txq.at(j)
+		if s.sacked || (s.lost && !s.rexmit) {
+			continue
+		}
+		if sent := s.rec.SentTime; sent < r.xmitTs || (sent == r.xmitTs && s.end.LessThan(r.endSeq)) {
+			panic(fmt.Sprintf("tcp: RACK stopped at record %d of %d, but record %d [%d, %d) sent at %v precedes the newest delivered (%v)", i, c.txq.n, j, s.start, s.end, sent, r.xmitTs))
+		}
+	}
 }
 
 // TestSentTimesAscend: new data recorded with an older clock reading than
