@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tcpbox/tcpbox/nic"
 	"github.com/tcpbox/tcpbox/nic/afpacket"
 	"github.com/tcpbox/tcpbox/nic/bridge"
 	"github.com/tcpbox/tcpbox/nic/impair"
@@ -41,7 +42,9 @@ type kernelBed struct {
 	tap io.Writer
 }
 
-func newKernelBed() (b *kernelBed, err error) {
+// newKernelBed builds the namespaces and tcpbox's stack; wrap, if not
+// nil, wraps tcpbox's link (a test records tcpbox's side with it).
+func newKernelBed(wrap func(nic.Link) nic.Link) (b *kernelBed, err error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("-kernel needs root (network namespaces, AF_PACKET)")
 	}
@@ -94,9 +97,13 @@ func newKernelBed() (b *kernelBed, err error) {
 		if err != nil {
 			return err
 		}
-		b.st, err = stack.New(l, stack.Options{Addr: tcpboxPrefix})
+		var link nic.Link = l
+		if wrap != nil {
+			link = wrap(l)
+		}
+		b.st, err = stack.New(link, stack.Options{Addr: tcpboxPrefix})
 		if err != nil {
-			l.Close()
+			link.Close()
 		}
 		return err
 	})
@@ -158,7 +165,7 @@ func availableKernelAlgos() []string {
 
 func runKernel(algos, kalgos []string, losses []float64, base path, dur time.Duration, seed int64) ([]result, []string, error) {
 	avail := availableKernelAlgos()
-	b, err := newKernelBed()
+	b, err := newKernelBed(nil)
 	if err != nil {
 		return nil, avail, err
 	}

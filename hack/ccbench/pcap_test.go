@@ -9,13 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcpbox/tcpbox/hack/capture"
 	"github.com/tcpbox/tcpbox/hack/testbed"
+	"github.com/tcpbox/tcpbox/nic"
 )
 
-// capture runs one transfer from tcpbox (algorithm algo) to the Linux
+// captureRun runs one transfer from tcpbox (algorithm algo) to the Linux
 // kernel through the bridge on path p, recording the kernel's side of the
-// bridge, and returns the pcap file and the row.
-func capture(t *testing.T, algo string, p path, dur time.Duration) (string, result) {
+// bridge and tcpbox's own link, and returns the two pcap files (kernel's
+// side first) and the row.
+func captureRun(t *testing.T, algo string, p path, dur time.Duration) (string, string, result) {
 	t.Helper()
 	testbed.Require(t, "tshark", "ethtool", "sysctl")
 	file := filepath.Join(t.TempDir(), "ccbench.pcap")
@@ -24,7 +27,11 @@ func capture(t *testing.T, algo string, p path, dur time.Duration) (string, resu
 		t.Fatal(err)
 	}
 	defer f.Close()
-	b, err := newKernelBed()
+	var rec *capture.Recorder
+	b, err := newKernelBed(func(l nic.Link) nic.Link {
+		rec = capture.NewRecorder(l)
+		return rec
+	})
 	if err != nil {
 		if b != nil {
 			b.close()
@@ -33,7 +40,9 @@ func capture(t *testing.T, algo string, p path, dur time.Duration) (string, resu
 	}
 	defer b.close()
 	b.tap = f
+	dut := rec.Start(t, 128, 0)
 	r := b.tcpboxSends(algo, p, dur, 1)
+	rec.Stop()
 	r.finish()
 	if !r.Intact {
 		t.Fatalf("transfer failed: %+v", r)
@@ -48,7 +57,7 @@ func capture(t *testing.T, algo string, p path, dur time.Duration) (string, resu
 			}
 		})
 	}
-	return file, r
+	return file, dut, r
 }
 
 // tsharkCount counts the frames of tcpbox's data direction (198.18.0.2
@@ -77,7 +86,7 @@ func TestPcapFastRetransmit(t *testing.T) {
 	p.Loss = 0.01
 	for _, algo := range []string{"newreno", "cubic"} {
 		t.Run(algo, func(t *testing.T) {
-			file, r := capture(t, algo, p, 4*time.Second)
+			file, _, r := captureRun(t, algo, p, 4*time.Second)
 			fast := tsharkCount(t, file, "tcp.analysis.fast_retransmission", 0)
 			all := tsharkCount(t, file, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission", 0)
 			t.Logf("tshark: %d fast retransmissions of %d retransmissions; path dropped %d", fast, all, r.Dropped)
@@ -98,19 +107,83 @@ func TestPcapFastRetransmit(t *testing.T) {
 // second half of the transfer must have none: tshark flags a
 // retransmission of data the receiver had already acknowledged as
 // tcp.analysis.spurious_retransmission.
+//
+// One kind is not the sender's doing: the path holding a frame back by
+// more than RACK's smallest window, a quarter of the minimum RTT. The
+// impairment holds frames 1 ms, but the bridge is a process like any
+// other, and on a loaded machine (CI runs other packages' tests beside
+// this one) it can be off the CPU for longer; with three busy loops
+// beside it, frames were held 5.7 ms and more. tcpbox's own capture shows
+// what the sender saw, so each spurious retransmission in the second half
+// is checked against it (reorderEvidence): it passes only if the held
+// frame's round trip exceeded that of the newest segment delivered
+// before the retransmission by more than min_RTT/4.
 func TestPcapReorderNoSpurious(t *testing.T) {
 	p := benchPath
 	p.Reorder = 0.01
 	const dur = 6 * time.Second
-	file, r := capture(t, "cubic", p, dur)
+	file, dut, r := captureRun(t, "cubic", p, dur)
 	if r.Dropped != 0 {
 		t.Logf("the queue dropped %d frames: those retransmissions are not spurious", r.Dropped)
 	}
 	early := tsharkCount(t, file, "tcp.analysis.spurious_retransmission", 0)
-	late := tsharkCount(t, file, "tcp.analysis.spurious_retransmission", dur.Seconds()/2)
+	lateSeqs := tsharkSeqs(t, file, "tcp.analysis.spurious_retransmission", dur.Seconds()/2)
 	all := tsharkCount(t, file, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission", 0)
-	t.Logf("tshark: %d retransmissions, %d spurious, %d of them in the second half", all, early, late)
-	if late != 0 {
-		t.Fatalf("%d spurious retransmissions after %v of reordering: the sender has not adapted", late, dur/2)
+	t.Logf("tshark: %d retransmissions, %d spurious, %d of them in the second half", all, early, len(lateSeqs))
+	if len(lateSeqs) == 0 {
+		return
 	}
+	pkts := readSender(t, dut)
+	unexcused := 0
+	for _, x := range lateSeqs {
+		why, ok := reorderEvidence(pkts, x, p.RTT/4)
+		if ok {
+			t.Logf("spurious retransmission of seq %d excused: %s", x, why)
+			continue
+		}
+		unexcused++
+		t.Errorf("spurious retransmission of seq %d: %s", x, why)
+	}
+	if unexcused > 0 {
+		t.Fatalf("%d spurious retransmissions after %v of reordering: the sender has not adapted", unexcused, dur/2)
+	}
+}
+
+// tsharkSeqs is tsharkCount's frames' raw sequence numbers.
+func tsharkSeqs(t *testing.T, file, filter string, from float64) []uint32 {
+	t.Helper()
+	f := "ip.src==198.18.0.2 && tcp.len>0 && (" + filter + ")"
+	if from > 0 {
+		f += " && frame.time_relative >= " + strconv.FormatFloat(from, 'f', 3, 64)
+	}
+	out, err := exec.Command("tshark", "-n", "-r", file, "-Y", f, "-T", "fields", "-e", "tcp.seq_raw").Output()
+	if err != nil {
+		t.Fatalf("tshark -Y %q: %v", f, err)
+	}
+	var seqs []uint32
+	for _, w := range strings.Fields(string(out)) {
+		v, err := strconv.ParseUint(w, 10, 32)
+		if err != nil {
+			t.Fatalf("tshark tcp.seq_raw %q: %v", w, err)
+		}
+		seqs = append(seqs, uint32(v))
+	}
+	return seqs
+}
+
+// readSender has tshark read tcpbox's own capture into senderPkts.
+func readSender(t *testing.T, file string) []senderPkt {
+	t.Helper()
+	out, err := exec.Command("tshark", "-n", "-r", file, "-o", "tcp.relative_sequence_numbers:FALSE",
+		"-Y", "tcp", "-T", "fields", "-E", "separator=/t",
+		"-e", "frame.time_epoch", "-e", "ip.src", "-e", "tcp.seq", "-e", "tcp.len", "-e", "tcp.ack",
+		"-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re").Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", file, err)
+	}
+	pkts, err := parseSender(string(out), "198.18.0.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkts
 }
