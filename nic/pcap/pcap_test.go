@@ -391,3 +391,35 @@ func TestWrapRecordsSendBeforeWrite(t *testing.T) {
 		t.Fatalf("records %q, want [request answer] (oversize frame and what follows unrecorded)", got)
 	}
 }
+
+// optLink is a link with the optional methods a stack looks for.
+type optLink struct {
+	nic.Link
+	pending bool
+}
+
+func (optLink) GSOMaxSize() int    { return 65549 }
+func (optLink) MaxFrameLen() int   { return 65553 }
+func (o *optLink) RxPending() bool { return o.pending }
+
+// TestWrapForwardsOptional: the tee passes GSOMaxSize, MaxFrameLen and
+// RxPending through, and gives a link without them the plain answers.
+func TestWrapForwardsOptional(t *testing.T) {
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer a.Close()
+	defer b.Close()
+	o := &optLink{Link: a, pending: true}
+	for _, w := range []*Link{Wrap(o, io.Discard, Options{}), WrapSink(o, discard{}, nil)} {
+		if g, m, p := w.GSOMaxSize(), w.MaxFrameLen(), w.RxPending(); g != 65549 || m != 65553 || !p {
+			t.Errorf("wrapped: GSOMaxSize %d, MaxFrameLen %d, RxPending %v", g, m, p)
+		}
+	}
+	o.pending = false
+	if WrapSink(o, discard{}, nil).RxPending() {
+		t.Error("RxPending true where the link says false")
+	}
+	w := WrapSink(b, discard{}, nil)
+	if g, m, p := w.GSOMaxSize(), w.MaxFrameLen(), w.RxPending(); g != 0 || m != 1500+14+4 || p {
+		t.Errorf("plain link: GSOMaxSize %d, MaxFrameLen %d, RxPending %v", g, m, p)
+	}
+}

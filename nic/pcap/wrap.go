@@ -138,3 +138,33 @@ func (l *Link) Err() error {
 	}
 	return nil
 }
+
+// The optional methods a stack looks for on its link pass through the
+// tee, so that recording changes nothing the stack does: without them
+// the appliance, which always records into its capture ring, sent no GSO
+// super-frames and its loss timers could not ask whether ACKs wait.
+
+// GSOMaxSize forwards the wrapped link's (nic/afpacket): 0 when it has
+// none, so the stack then sends MTU-sized frames only.
+func (l *Link) GSOMaxSize() int {
+	if g, ok := l.Link.(interface{ GSOMaxSize() int }); ok {
+		return g.GSOMaxSize()
+	}
+	return 0
+}
+
+// MaxFrameLen forwards the wrapped link's, or gives the MTU plus an
+// Ethernet header and a VLAN tag.
+func (l *Link) MaxFrameLen() int {
+	if m, ok := l.Link.(interface{ MaxFrameLen() int }); ok {
+		return m.MaxFrameLen()
+	}
+	return l.Link.MTU() + nic.EthernetHeaderLen + 4
+}
+
+// RxPending forwards the wrapped link's (nic/afpacket): false when it
+// has none.
+func (l *Link) RxPending() bool {
+	p, ok := l.Link.(interface{ RxPending() bool })
+	return ok && p.RxPending()
+}
