@@ -12,6 +12,7 @@ import (
 	"github.com/tcpbox/tcpbox/hack/capture"
 	"github.com/tcpbox/tcpbox/hack/testbed"
 	"github.com/tcpbox/tcpbox/nic"
+	"github.com/tcpbox/tcpbox/nic/afpacket"
 )
 
 // captureRun runs one transfer from tcpbox (algorithm algo) to the Linux
@@ -30,7 +31,7 @@ func captureRun(t *testing.T, algo string, p path, dur time.Duration) (string, s
 	var rec *capture.Recorder
 	b, err := newKernelBed(func(l nic.Link) nic.Link {
 		rec = capture.NewRecorder(l)
-		return rec
+		return gsoRecorder{rec, l.(*afpacket.Link)}
 	})
 	if err != nil {
 		if b != nil {
@@ -59,6 +60,15 @@ func captureRun(t *testing.T, algo string, p path, dur time.Duration) (string, s
 	}
 	return file, dut, r
 }
+
+// gsoRecorder passes the link's GSOMaxSize through the recorder, so
+// tcpbox sends as it does unrecorded (the recorder passes RxPending).
+type gsoRecorder struct {
+	*capture.Recorder
+	l *afpacket.Link
+}
+
+func (g gsoRecorder) GSOMaxSize() int { return g.l.GSOMaxSize() }
 
 // tsharkCount counts the frames of tcpbox's data direction (198.18.0.2
 // to the kernel) that match filter, with frame.time_relative at least
