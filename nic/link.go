@@ -102,3 +102,18 @@ type Link interface {
 // EthernetHeaderLen is the length of an Ethernet II header without a VLAN
 // tag.
 const EthernetHeaderLen = 14
+
+// Releaser gives memory taken from a link back to it.
+type Releaser interface{ Release() }
+
+// FrameTaker is a Link whose receive buffers can be taken over, so that a
+// frame's payload can be read where it arrived instead of being copied
+// out first. TakeFrame(i), called by the goroutine that called ReadBatch
+// and before its next call, hands the memory behind frames[i] of that
+// ReadBatch to the caller: it stays valid, and the link never writes it
+// again, until the caller calls Release on the result (once). The link
+// reads into other memory meanwhile. It returns nil when it cannot.
+// Wrappers that pass ReadBatch's frames through unchanged forward it.
+type FrameTaker interface {
+	TakeFrame(i int) Releaser
+}

@@ -123,3 +123,12 @@ func (r *Recorder) RxPending() bool {
 	p, ok := r.Link.(interface{ RxPending() bool })
 	return ok && p.RxPending()
 }
+
+// TakeFrame forwards the wrapped link's (nic.FrameTaker): frames are
+// recorded as ReadBatch returns them, before anyone could take them.
+func (r *Recorder) TakeFrame(i int) nic.Releaser {
+	if t, ok := r.Link.(nic.FrameTaker); ok {
+		return t.TakeFrame(i)
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -23,6 +24,13 @@ type rxState struct {
 	hdrs [][vnetHdrLen]byte
 	iovs []unix.Iovec
 	msgs []unix.Mmsghdr
+	per  int   // iovecs per message: the vnet header's, then the buffer's
+	slot []int // slot[n]: the buffer behind frames[n] of the last ReadBatch
+
+	// spare holds buffers given back (TakeFrame's Release) for the next
+	// TakeFrame, at most maxSpare.
+	spareMu sync.Mutex
+	spare   []*takenBuf
 
 	want int   // slots offered to this recvmmsg
 	got  int   // messages received
@@ -42,6 +50,8 @@ func (r *rxState) init(l *Link, batch int) {
 	if l.vnet {
 		per = 2
 	}
+	r.per = per
+	r.slot = make([]int, batch)
 	r.iovs = make([]unix.Iovec, batch*per)
 	r.msgs = make([]unix.Mmsghdr, batch)
 	for i := range r.bufs {
@@ -173,6 +183,7 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 				size -= vnetHdrLen
 			}
 			frames[n] = nic.Frame{Data: r.bufs[i][:size], Offload: off}
+			r.slot[n] = i
 			bytes += uint64(size)
 			n++
 		}
@@ -185,4 +196,54 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// maxSpare bounds the buffers kept for TakeFrame: one batch's worth.
+// More given back than that go to the garbage collector.
+const maxSpare = defaultBatch
+
+// takenBuf is a receive buffer taken out of the link by TakeFrame.
+type takenBuf struct {
+	r *rxState
+	b []byte
+}
+
+// Release gives the buffer back for a later TakeFrame to reuse.
+func (t *takenBuf) Release() {
+	r := t.r
+	r.spareMu.Lock()
+	if len(r.spare) < maxSpare {
+		r.spare = append(r.spare, t)
+	}
+	r.spareMu.Unlock()
+}
+
+// TakeFrame hands the buffer behind frames[i] of the last ReadBatch to
+// the caller (nic.FrameTaker), putting a spare one, or a new one, in its
+// place. The rings' frames live in memory shared with the kernel and
+// cannot be taken: nil then.
+func (l *Link) TakeFrame(i int) nic.Releaser {
+	r := &l.rx
+	if l.fring.mem != nil || l.ringMem != nil || r.bufs == nil || i < 0 || i >= len(r.slot) {
+		return nil
+	}
+	var nb *takenBuf
+	r.spareMu.Lock()
+	if k := len(r.spare); k > 0 {
+		nb = r.spare[k-1]
+		r.spare[k-1] = nil
+		r.spare = r.spare[:k-1]
+	}
+	r.spareMu.Unlock()
+	if nb == nil {
+		nb = &takenBuf{r: r, b: make([]byte, l.maxRx)}
+	}
+	s := r.slot[i]
+	old := r.bufs[s]
+	r.bufs[s] = nb.b
+	iov := &r.iovs[s*r.per+r.per-1]
+	iov.Base = &nb.b[0]
+	iov.SetLen(len(nb.b))
+	nb.b = old
+	return nb
 }

@@ -168,3 +168,13 @@ func (l *Link) RxPending() bool {
 	p, ok := l.Link.(interface{ RxPending() bool })
 	return ok && p.RxPending()
 }
+
+// TakeFrame forwards the wrapped link's (nic.FrameTaker): ReadBatch
+// hands on the link's frames as they are, recorded before anyone could
+// take them. nil when the link cannot.
+func (l *Link) TakeFrame(i int) nic.Releaser {
+	if t, ok := l.Link.(nic.FrameTaker); ok {
+		return t.TakeFrame(i)
+	}
+	return nil
+}
