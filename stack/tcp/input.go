@@ -97,7 +97,7 @@ func (c *Conn) inputSynSent(now time.Duration, seg *Segment) {
 	if len(seg.Payload) > 0 || f&FIN != 0 {
 		// RFC 9293 §3.10.7.3: data or controls on the SYN-ACK are
 		// processed as in ESTABLISHED (sixth step onward).
-		c.text(now, seg.Seq.Add(1), seg.Payload, f&FIN != 0, &seg.Options)
+		c.text(now, seg.Seq.Add(1), seg.Payload, f&FIN != 0, &seg.Options, nil)
 	}
 }
 
@@ -283,7 +283,7 @@ func (c *Conn) inputSync(now time.Duration, seg *Segment) {
 	// Sixth step (URG) is not implemented: urgent data is delivered
 	// inline, as RFC 6093 §4 recommends for new applications.
 	// Seventh and eighth steps: text and FIN.
-	c.text(now, seg.Seq, seg.Payload, f&FIN != 0, o)
+	c.text(now, seg.Seq, seg.Payload, f&FIN != 0, o, seg.Lender)
 }
 
 // acceptable is the segment acceptability test of RFC 9293 §3.10.7.4.

@@ -296,7 +296,7 @@ func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segm
 	c.stats.segsIn++
 	if len(seg.Payload) > 0 || seg.Flags&FIN != 0 {
 		c.stats.dataSegsIn++
-		c.text(now, seg.Seq, seg.Payload, seg.Flags&FIN != 0, o)
+		c.text(now, seg.Seq, seg.Payload, seg.Flags&FIN != 0, o, nil)
 	}
 	c.Output(now, emit)
 	l.pending++

@@ -39,6 +39,46 @@ type pipe struct {
 	logf func(format string, a ...any)
 	// onSendA, when set, sees every segment a emits, when it does.
 	onSendA func(now time.Duration, s *Segment)
+	// lend, when set, offers every payload to the receive buffer
+	// (Segment.Lender) and poisons payload memory the moment it is no
+	// longer the receiver's: at the end of Input when not taken, at
+	// Release when taken.
+	lend *lendCount
+}
+
+// lendCount counts the payloads a pipe lent, took and got back.
+type lendCount struct{ lent, taken, released int }
+
+// pipeLender lends one segment's payload copy.
+type pipeLender struct {
+	c     *lendCount
+	p     []byte
+	taken bool
+	done  bool
+}
+
+func (l *pipeLender) TakePayload() Releaser {
+	if l.taken {
+		panic("payload taken twice")
+	}
+	l.taken = true
+	l.c.taken++
+	return l
+}
+
+func (l *pipeLender) Release() {
+	if l.done {
+		panic("payload released twice")
+	}
+	l.done = true
+	l.c.released++
+	poison(l.p)
+}
+
+func poison(p []byte) {
+	for i := range p {
+		p[i] = 0xee
+	}
 }
 
 type flight struct {
@@ -123,6 +163,12 @@ func (p *pipe) step() bool {
 			}
 			p.logf("%v %s %s", p.now, dir, fmtSeg(&f.seg))
 		}
+		var lender *pipeLender
+		if p.lend != nil && len(f.seg.Payload) > 0 {
+			lender = &pipeLender{c: p.lend, p: f.seg.Payload}
+			f.seg.Lender = lender
+			p.lend.lent++
+		}
 		if f.toB {
 			if p.b != nil {
 				p.b.Input(p.now, &f.seg)
@@ -132,6 +178,9 @@ func (p *pipe) step() bool {
 			}
 		} else {
 			p.a.Input(p.now, &f.seg)
+		}
+		if lender != nil && !lender.taken {
+			poison(lender.p) // the receiver had it during Input only
 		}
 	}
 	p.a.Output(p.now, p.emitA)
@@ -296,6 +345,36 @@ func TestPipeTransferLossy(t *testing.T) {
 			}
 			t.Logf("lost %d of %d; a: retrans %d fast %d rto %d; %v", p.lost, p.sent, ia.TotalRetrans, ia.FastRetrans, ia.RTORetrans, p.now)
 		})
+	}
+}
+
+// TestPipeLentPayloads: with every payload offered to the receive buffer
+// (Segment.Lender), in-order payloads are kept where they arrived and
+// read from there, mixed with copied ones (out of order, behind bytes in
+// the ring), under loss and reordering; memory is poisoned as soon as it
+// is given back or was not taken, so a read from it would corrupt the
+// stream. Every taken payload is given back once read.
+func TestPipeLentPayloads(t *testing.T) {
+	for _, seed := range []uint64{21, 22, 23, 24} {
+		cfg := DefaultConfig()
+		if seed%2 == 0 {
+			cfg.RecvBuf, cfg.RecvBufMin, cfg.RecvBufMax = 8<<10, 4<<10, 16<<10
+		}
+		p := newPipe(t, cfg, cfg, seed, 0.02)
+		p.jitter = 8 * time.Millisecond
+		p.lend = &lendCount{}
+		if seed == 24 {
+			p.slowRead = 700 // reads end inside kept payloads
+		}
+		p.transfer(512<<10, 128<<10, 2*time.Hour)
+		c := p.lend
+		t.Logf("seed %d: lent %d, taken %d, released %d", seed, c.lent, c.taken, c.released)
+		if c.taken == 0 || c.taken == c.lent {
+			t.Errorf("seed %d: %d of %d payloads taken: want some kept and some copied", seed, c.taken, c.lent)
+		}
+		if c.released != c.taken {
+			t.Errorf("seed %d: %d payloads taken, %d given back", seed, c.taken, c.released)
+		}
 	}
 }
 

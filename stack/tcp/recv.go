@@ -5,8 +5,9 @@ import "time"
 // text is the seventh and eighth steps of RFC 9293 §3.10.7.4: place the
 // segment's payload (trimmed to the window, RFC 9293 §3.10.7.4 first
 // step) into the receive buffer, in order or out of order, decide how to
-// acknowledge it, and take the FIN.
-func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, ts *Options) {
+// acknowledge it, and take the FIN. lend, if not nil, may let the receive
+// buffer keep p where it arrived (recvbuf.go).
+func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, ts *Options, lend PayloadLender) {
 	switch c.state {
 	case Established, FinWait1, FinWait2:
 	default:
@@ -51,10 +52,13 @@ func (c *Conn) text(now time.Duration, seq Seq, p []byte, fin bool, ts *Options)
 		c.rcvMSS = max(c.rcvMSS, min(len(p), c.advMSS))
 		if seq == c.rcvNxt {
 			hadHoles := !c.ooo.empty()
-			c.rcv.put(0, p, c.rcv.n+c.oooSpan())
-			c.rcv.n += len(p)
+			copied := 0
+			if span := c.rcv.n + c.oooSpan(); !c.rcv.keep(p, span, lend) {
+				c.rcv.put(0, p, span)
+				copied = len(p)
+			}
 			nxt := c.ooo.advance(c.rcvNxt.Add(len(p)))
-			c.rcv.n += nxt.Sub(c.rcvNxt) - len(p)
+			c.rcv.inOrder(copied + nxt.Sub(c.rcvNxt) - len(p))
 			c.stats.bytesRecv += uint64(nxt.Sub(c.rcvNxt))
 			c.rcvNxt = nxt
 			c.rcvRTTSample(now, ts.TSEcr, ts.HasTS)

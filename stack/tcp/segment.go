@@ -75,7 +75,21 @@ type Segment struct {
 	// Payload is packet memory on input (valid during the call only) and
 	// send-buffer memory on output (valid during emit only).
 	Payload []byte
+	// Lender, on input, may let the receive buffer keep Payload's memory
+	// instead of copying it (recvbuf.go); nil means copy.
+	Lender PayloadLender
 }
+
+// PayloadLender owns an input segment's payload memory (the link's
+// receive buffer, taken over through the glue). TakePayload makes that
+// memory the caller's, the slices into it staying valid, until the
+// caller calls Release on the result, once; nil means it cannot.
+type PayloadLender interface {
+	TakePayload() Releaser
+}
+
+// Releaser gives taken memory back.
+type Releaser interface{ Release() }
 
 // Len is the segment's length in sequence space: payload plus one each
 // for SYN and FIN (RFC 9293 §3.4, SEG.LEN).
