@@ -46,6 +46,10 @@ type Options struct {
 	// Logger receives one line per state change (address, DHCP); nil
 	// discards.
 	Logger *slog.Logger
+	// CopyReceive copies every received payload into its connection's
+	// receive buffer, even where the link would lend its frame
+	// (tcp_lend.go); for comparisons.
+	CopyReceive bool
 }
 
 func (o *Options) validate() error {

@@ -34,6 +34,7 @@ type Stack struct {
 	pool  bufferPool
 	ctr   counters
 	txq   txQueue
+	lend  frameLender // the receive goroutine's only (tcp_lend.go)
 
 	// routes is the current address, prefix and gateway; nil Prefix
 	// (invalid) while DHCP has not bound. Swapped whole by setAddress.
@@ -94,6 +95,9 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	}
 	if opts.MAC != ([6]byte{}) {
 		s.mac = opts.MAC
+	}
+	if t, ok := link.(nic.FrameTaker); ok && !opts.CopyReceive {
+		s.lend.taker, s.lend.count = t, &s.ctr.rxLent
 	}
 	if s.mtu < 576 {
 		// RFC 791: every host must be able to reassemble 576 bytes; a
@@ -206,8 +210,10 @@ func (s *Stack) rxLoop() {
 			s.holdTx()
 			s.tcpBeginBatch()
 			for i := 0; i < n; i++ {
+				s.lend.i, s.lend.ok = i, s.lend.taker != nil
 				s.input(&frames[i])
 			}
+			s.lend.ok = false
 			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
 			s.releaseTx()
 		}

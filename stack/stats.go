@@ -126,6 +126,10 @@ type Stats struct {
 	// FragmentsIn counts fragments received; Reassembled the datagrams
 	// completed; FragmentsOut the fragments sent.
 	FragmentsIn, Reassembled, FragmentsOut uint64
+	// RxLent counts received TCP payloads a connection kept in the
+	// link's frame, to be read from there, instead of copying them into
+	// its receive buffer (tcp_lend.go).
+	RxLent uint64
 	// Link is the link's own counters.
 	Link nic.Stats
 }
@@ -146,6 +150,7 @@ type counters struct {
 	udpIn, udpOut                                    atomic.Uint64
 	arpIn, icmpIn, arpConflicts, dhcpIn              atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
+	rxLent                                           atomic.Uint64
 }
 
 func (s *Stack) drop(r DropReason) { s.ctr.drops[r].Add(1) }
@@ -162,7 +167,8 @@ func (s *Stack) Stats() Stats {
 		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(), ARPConflicts: c.arpConflicts.Load(),
 		DHCPIn:      c.dhcpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
-		Link: s.link.Stats(),
+		RxLent: c.rxLent.Load(),
+		Link:   s.link.Stats(),
 	}
 	for i := range c.drops {
 		st.Drops[i] = c.drops[i].Load()

@@ -36,13 +36,17 @@ type kernelBedOptions struct {
 	snapLen int // 0: whole frames
 	mtu     int
 	rcvBuf  int // AF_PACKET socket receive buffer; 0: afpacket's default
+	// offloads leaves the veths' checksum and segmentation offloads on,
+	// so tcpbox reads GSO super-frames.
+	offloads bool
+	copyRx   bool // Options.CopyReceive
 }
 
 func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed {
 	t.Helper()
 	testbed.Require(t, append([]string{"ethtool", "tshark"}, tools...)...)
-	p := testbed.NewPair(t, testbed.PairOptions{MTU: o.mtu})
-	st, rec := startOnAFPacket(t, p.DUT, p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf}, Options{Addr: testbed.DUTPrefix}, o.snapLen)
+	p := testbed.NewPair(t, testbed.PairOptions{MTU: o.mtu, Offloads: o.offloads})
+	st, rec := startOnAFPacket(t, p.DUT, p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf}, Options{Addr: testbed.DUTPrefix, CopyReceive: o.copyRx}, o.snapLen)
 	return &kernelBed{Pair: p, st: st, rec: rec, peer: testbed.PeerPrefix.Addr(), dut: testbed.DUTPrefix.Addr()}
 }
 

@@ -176,6 +176,7 @@ func (t *tcpStack) input(src, dst netip.Addr, tos uint8, b []byte, csumVerified 
 		return
 	}
 	seg.ECN = tos & ecnMask // RFC 3168 §5: the ECN field of the IP header
+	seg.Lender = t.s.lender(len(seg.Payload))
 	now := t.now()
 	k := tcpKey{netip.AddrPortFrom(dst, seg.DstPort), netip.AddrPortFrom(src, seg.SrcPort)}
 	c, l := t.table.lookup(k)

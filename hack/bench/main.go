@@ -62,6 +62,7 @@ func main() {
 		return nil
 	})
 	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 ring instead of recvmmsg (an A/B knob; the product default is recvmmsg)")
+	flag.BoolVar(&tcpboxCopyRx, "tcpbox-copyrx", false, "tcpbox copies every received payload into the receive buffer (stack.Options.CopyReceive), as before frames were lent")
 	flag.StringVar(&tcpboxBusy, "tcpbox-busypoll", "", "tcpbox's link busy-poll time (a Go duration, 0 for off); empty for the appliance's default (config link.busy_poll)")
 	flag.StringVar(&tcpboxRx, "tcpbox-rx", "", "tcpbox's receive path: recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring, as -tcpbox-ring); empty for afpacket's default")
 	flag.Parse()
@@ -117,6 +118,9 @@ var tcpboxRx string
 // tcpboxBusy is -tcpbox-busypoll: passed to the tcpbox server as -busypoll.
 var tcpboxBusy string
 
+// tcpboxCopyRx is -tcpbox-copyrx: passed to the tcpbox server as -copyrx.
+var tcpboxCopyRx bool
+
 func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
 	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind, fmt.Sprintf("-offloads=%v", mode == "on")}
@@ -128,6 +132,9 @@ func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	}
 	if tcpboxBusy != "" && kind == "tcpbox" {
 		args = append(args, "-busypoll", tcpboxBusy)
+	}
+	if tcpboxCopyRx && kind == "tcpbox" {
+		args = append(args, "-copyrx")
 	}
 	if tcpboxRx != "" && kind == "tcpbox" {
 		args = append(args, "-rx", tcpboxRx)
