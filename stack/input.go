@@ -105,7 +105,9 @@ func (s *Stack) ipInput(b []byte, m rxMeta) {
 	}
 	m.ipBroadcast = bcast
 	if pkt.IsFragment() {
-		s.lend.ok = false // the datagram is not the frame (tcp_lend.go)
+		if s.lend.taker != nil {
+			s.lend.ok = false // the datagram is not the frame (tcp_lend.go)
+		}
 		s.ctr.fragsIn.Add(1)
 		whole, err := s.reassemble(pkt)
 		if err != nil || whole == nil {

@@ -209,11 +209,16 @@ func (s *Stack) rxLoop() {
 			// What this batch causes leaves in one WriteBatch.
 			s.holdTx()
 			s.tcpBeginBatch()
+			lend := s.lend.taker != nil
 			for i := 0; i < n; i++ {
-				s.lend.i, s.lend.ok = i, s.lend.taker != nil
+				if lend {
+					s.lend.i, s.lend.ok = i, true
+				}
 				s.input(&frames[i])
 			}
-			s.lend.ok = false
+			if lend {
+				s.lend.ok = false
+			}
 			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
 			s.releaseTx()
 		}
