@@ -117,3 +117,25 @@ type Releaser interface{ Release() }
 type FrameTaker interface {
 	TakeFrame(i int) Releaser
 }
+
+// TakeFrame is l's TakeFrame if l is a FrameTaker, else nil: what a
+// wrapper that passes frames through unchanged forwards.
+func TakeFrame(l Link, i int) Releaser {
+	if t, ok := l.(FrameTaker); ok {
+		return t.TakeFrame(i)
+	}
+	return nil
+}
+
+// RxPender is a Link that can tell whether received frames wait for the
+// next ReadBatch (nic/afpacket), so that a stack's loss timers can wait
+// for ACKs already queued.
+type RxPender interface {
+	RxPending() bool
+}
+
+// RxPending is l's RxPending if l is an RxPender, else false.
+func RxPending(l Link) bool {
+	p, ok := l.(RxPender)
+	return ok && p.RxPending()
+}

@@ -19,7 +19,7 @@ import (
 // were resent by the retransmission timer 200 to 330 ms after they left,
 // their ACKs unread in the socket.
 //
-// So a timer that comes due while the link holds frames (rxPender) waits
+// So a timer that comes due while the link holds frames (nic.RxPender) waits
 // until the receive goroutine has caught up with its deadline: until a
 // ReadBatch that began at or after the deadline came back short (the
 // link had no more frames), or one came back short and the link then

@@ -1,6 +1,10 @@
 package stack
 
-import "time"
+import (
+	"time"
+
+	"github.com/tcpbox/tcpbox/nic"
+)
 
 // A loss-recovery timer (RTO, tail loss probe, RACK reordering timer)
 // acts on the absence of an ACK, so it must not fire while that ACK has
@@ -16,7 +20,7 @@ import "time"
 //   - the link's receive queue, when the receive goroutine is behind or
 //     the process was off the CPU: the timer goroutine may then run
 //     before the receive goroutine has read what arrived. A link that
-//     can tell (rxPender: nic/afpacket's SIOCINQ) is asked, and while
+//     can tell (nic.RxPender: nic/afpacket's SIOCINQ) is asked, and while
 //     frames wait the timer waits for the receive goroutine to catch up
 //     with its deadline, up to rxLagMax past it (tcp_rxlag.go). A link
 //     that cannot tell leaves the lateness of the timer as the sign: one
@@ -47,15 +51,9 @@ const (
 	stallGraceMax = 20 * time.Millisecond
 )
 
-// rxPender is a link that can tell whether received frames wait for the
-// receive goroutine (nic/afpacket.Link, and wrappers that forward it).
-type rxPender interface{ RxPending() bool }
-
-// rxPending asks the link, if it can tell, whether frames wait.
-func (s *Stack) rxPending() bool {
-	p, ok := s.link.(rxPender)
-	return ok && p.RxPending()
-}
+// rxPending asks the link, if it can tell (nic.RxPender: nic/afpacket,
+// and wrappers that forward it), whether frames wait.
+func (s *Stack) rxPending() bool { return nic.RxPending(s.link) }
 
 // stallGrace returns how long to postpone a loss-recovery timer due at
 // due (0: not due) that fires at now, given whether it was postponed

@@ -90,7 +90,7 @@ func parseLine(line string) (Frame, error) {
 		return n
 	}
 	f.No = int(num(v[0], 10))
-	f.At, err = parseEpoch(v[1])
+	f.At, err = ParseEpoch(v[1])
 	src, _ := netip.ParseAddr(v[2])
 	dst, _ := netip.ParseAddr(v[3])
 	f.Src = netip.AddrPortFrom(src, uint16(num(v[4], 10)))
@@ -125,8 +125,9 @@ func parseLine(line string) (Frame, error) {
 	return f, err
 }
 
-// parseEpoch reads tshark's seconds.nanoseconds exactly.
-func parseEpoch(s string) (time.Duration, error) {
+// ParseEpoch reads tshark's frame.time_epoch (seconds.nanoseconds)
+// exactly, as a duration since the Unix epoch.
+func ParseEpoch(s string) (time.Duration, error) {
 	sec, frac, _ := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil {

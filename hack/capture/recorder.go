@@ -119,16 +119,8 @@ func (r *Recorder) swap(f *os.File, bw *bufio.Writer, w *pcap.Writer, max int, p
 // RxPending forwards the wrapped link's RxPending (nic/afpacket), so the
 // stack behind a Recorder behaves as without it; false when the link has
 // none.
-func (r *Recorder) RxPending() bool {
-	p, ok := r.Link.(interface{ RxPending() bool })
-	return ok && p.RxPending()
-}
+func (r *Recorder) RxPending() bool { return nic.RxPending(r.Link) }
 
 // TakeFrame forwards the wrapped link's (nic.FrameTaker): frames are
 // recorded as ReadBatch returns them, before anyone could take them.
-func (r *Recorder) TakeFrame(i int) nic.Releaser {
-	if t, ok := r.Link.(nic.FrameTaker); ok {
-		return t.TakeFrame(i)
-	}
-	return nil
-}
+func (r *Recorder) TakeFrame(i int) nic.Releaser { return nic.TakeFrame(r.Link, i) }

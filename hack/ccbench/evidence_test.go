@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcpbox/tcpbox/hack/capture"
 )
 
 // senderPkt is one TCP frame of tcpbox's own capture, as the sender saw
@@ -42,7 +44,7 @@ func parseSender(out, local string) ([]senderPkt, error) {
 		}
 		var p senderPkt
 		var err error
-		if p.at, err = parseEpochNs(f[0]); err != nil {
+		if p.at, err = capture.ParseEpoch(f[0]); err != nil {
 			return nil, err
 		}
 		p.out = f[1] == local
@@ -73,21 +75,6 @@ func parseSender(out, local string) ([]senderPkt, error) {
 		pkts = append(pkts, p)
 	}
 	return pkts, nil
-}
-
-// parseEpochNs reads "seconds.fraction" into nanoseconds.
-func parseEpochNs(s string) (time.Duration, error) {
-	sec, frac, _ := strings.Cut(s, ".")
-	a, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("time %q: %v", s, err)
-	}
-	frac = (frac + "000000000")[:9]
-	b, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("time %q: %v", s, err)
-	}
-	return time.Duration(a)*time.Second + time.Duration(b), nil
 }
 
 // reorderEvidence judges, from the sender's capture, a retransmission of

@@ -70,20 +70,26 @@ type gsoRecorder struct {
 
 func (g gsoRecorder) GSOMaxSize() int { return g.l.GSOMaxSize() }
 
-// tsharkCount counts the frames of tcpbox's data direction (198.18.0.2
-// to the kernel) that match filter, with frame.time_relative at least
-// from seconds.
-func tsharkCount(t *testing.T, file, filter string, from float64) int {
+// tsharkFields returns field of each frame of tcpbox's data direction
+// (198.18.0.2 to the kernel) that matches filter, with
+// frame.time_relative at least from seconds.
+func tsharkFields(t *testing.T, file, filter string, from float64, field string) []string {
 	t.Helper()
 	f := "ip.src==198.18.0.2 && tcp.len>0 && (" + filter + ")"
 	if from > 0 {
 		f += " && frame.time_relative >= " + strconv.FormatFloat(from, 'f', 3, 64)
 	}
-	out, err := exec.Command("tshark", "-n", "-r", file, "-Y", f, "-T", "fields", "-e", "frame.number").Output()
+	out, err := exec.Command("tshark", "-n", "-r", file, "-Y", f, "-T", "fields", "-e", field).Output()
 	if err != nil {
 		t.Fatalf("tshark -Y %q: %v", f, err)
 	}
-	return len(strings.Fields(string(out)))
+	return strings.Fields(string(out))
+}
+
+// tsharkCount counts those frames.
+func tsharkCount(t *testing.T, file, filter string, from float64) int {
+	t.Helper()
+	return len(tsharkFields(t, file, filter, from, "frame.number"))
 }
 
 var benchPath = path{Rate: 50_000_000, RTT: 20 * time.Millisecond, Queue: 125_000}
@@ -159,19 +165,11 @@ func TestPcapReorderNoSpurious(t *testing.T) {
 	}
 }
 
-// tsharkSeqs is tsharkCount's frames' raw sequence numbers.
+// tsharkSeqs is those frames' raw sequence numbers.
 func tsharkSeqs(t *testing.T, file, filter string, from float64) []uint32 {
 	t.Helper()
-	f := "ip.src==198.18.0.2 && tcp.len>0 && (" + filter + ")"
-	if from > 0 {
-		f += " && frame.time_relative >= " + strconv.FormatFloat(from, 'f', 3, 64)
-	}
-	out, err := exec.Command("tshark", "-n", "-r", file, "-Y", f, "-T", "fields", "-e", "tcp.seq_raw").Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v", f, err)
-	}
 	var seqs []uint32
-	for _, w := range strings.Fields(string(out)) {
+	for _, w := range tsharkFields(t, file, filter, from, "tcp.seq_raw") {
 		v, err := strconv.ParseUint(w, 10, 32)
 		if err != nil {
 			t.Fatalf("tshark tcp.seq_raw %q: %v", w, err)

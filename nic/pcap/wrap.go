@@ -164,17 +164,9 @@ func (l *Link) MaxFrameLen() int {
 
 // RxPending forwards the wrapped link's (nic/afpacket): false when it
 // has none.
-func (l *Link) RxPending() bool {
-	p, ok := l.Link.(interface{ RxPending() bool })
-	return ok && p.RxPending()
-}
+func (l *Link) RxPending() bool { return nic.RxPending(l.Link) }
 
 // TakeFrame forwards the wrapped link's (nic.FrameTaker): ReadBatch
 // hands on the link's frames as they are, recorded before anyone could
 // take them. nil when the link cannot.
-func (l *Link) TakeFrame(i int) nic.Releaser {
-	if t, ok := l.Link.(nic.FrameTaker); ok {
-		return t.TakeFrame(i)
-	}
-	return nil
-}
+func (l *Link) TakeFrame(i int) nic.Releaser { return nic.TakeFrame(l.Link, i) }
