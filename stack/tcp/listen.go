@@ -112,7 +112,7 @@ func (l *Listener) Input(now time.Duration, remote netip.AddrPort, seg *Segment,
 		return nil // RFC 9293 §3.10.7.2: ignore
 	case f&ACK != 0:
 		if f&SYN == 0 && l.cfg.SynCookies != SynCookiesOff {
-			if c := l.cookieAck(now, remote, seg, emit); c != nil {
+			if c, taken := l.cookieAck(now, remote, seg, emit); taken {
 				return c
 			}
 		}
@@ -246,13 +246,18 @@ func (l *Listener) cookieSynAck(now time.Duration, remote netip.AddrPort, seg *S
 }
 
 // cookieAck rebuilds a connection from an ACK returning a valid cookie.
-func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segment, emit func(*Segment)) *Conn {
+// taken reports that the ACK was the listener's to handle: a connection
+// (c), or a valid cookie the full accept queue has no room for, dropped
+// without a reply as an uncookied handshake's completing ACK is (Linux
+// drops both); the peer's next segment brings the cookie again. false:
+// not a valid cookie, which the caller answers with a RST.
+func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segment, emit func(*Segment)) (c *Conn, taken bool) {
 	iss := seg.Ack.Add(-1)
 	irs := seg.Seq.Add(-1)
 	mss, ok := checkCookie(&l.key, l.local, remote, irs, iss, now)
 	if !ok {
 		l.stats.CookiesInvalid++
-		return nil
+		return nil, false
 	}
 	o := &seg.Options
 	wscale, sack := int8(-1), false
@@ -260,15 +265,15 @@ func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segm
 	if tsOK {
 		if wscale, sack, ok = cookieTSOptions(o.TSEcr); !ok {
 			l.stats.CookiesInvalid++
-			return nil
+			return nil, false
 		}
 	}
 	if l.pending >= l.backlog {
 		l.stats.AcceptFull++
-		return nil
+		return nil, true
 	}
 	l.stats.CookiesValid++
-	c := NewConn(l.cfg, l.local, remote, now)
+	c = NewConn(l.cfg, l.local, remote, now)
 	c.passive = true
 	c.state = Listen
 	c.iss = iss
@@ -301,5 +306,5 @@ func (l *Listener) cookieAck(now time.Duration, remote netip.AddrPort, seg *Segm
 	c.Output(now, emit)
 	l.pending++
 	l.stats.Established++
-	return c
+	return c, true
 }

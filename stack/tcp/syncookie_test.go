@@ -171,3 +171,39 @@ func BenchmarkListenerSynCookie(b *testing.B) {
 		l.Input(time.Minute, remoteAP, &seg, emit)
 	}
 }
+
+// TestSynCookieAckAcceptQueueFull: a valid cookie returned while the
+// accept queue is full is dropped without a reply, as the completing ACK
+// of a queued handshake is (Linux drops both): a RST would reset a
+// connection the peer already holds as established. The peer's next
+// segment brings the cookie again and, once there is room, opens it.
+func TestSynCookieAckAcceptQueueFull(t *testing.T) {
+	cfg := testConfig()
+	cfg.SynCookies = SynCookiesAlways
+	h := newLHarness(t, cfg, 1)
+	for i := 0; i < 2; i++ {
+		h.In(peer(i), Segment{Seq: 9000, Flags: SYN, Window: 65535, Options: Options{MSS: 1400, WScale: -1}})
+	}
+	sa0, sa1 := h.Next(), h.Next()
+	if c := h.In(peer(0), Segment{Seq: 9001, Ack: sa0.Seq + 1, Flags: ACK, Window: 65535}); c == nil {
+		t.Fatal("first cookie refused")
+	}
+	// The accept queue (backlog 1) is full now.
+	ack := Segment{Seq: 9001, Ack: sa1.Seq + 1, Flags: ACK, Window: 65535, Payload: []byte("hi")}
+	if c := h.In(peer(1), ack); c != nil {
+		t.Fatal("a connection beyond the backlog")
+	}
+	h.NoOut()
+	if st := h.l.Stats(); st.AcceptFull != 1 || st.Resets != 0 {
+		t.Fatalf("stats %+v: want the ACK counted as accept-full and no reset", st)
+	}
+	h.l.Accepted()
+	c := h.In(peer(1), ack) // the peer's retransmission
+	if c == nil || c.State() != Established {
+		t.Fatal("the cookie's retransmission did not open the connection once there was room")
+	}
+	b := make([]byte, 8)
+	if n, _ := c.Read(b); string(b[:n]) != "hi" {
+		t.Fatalf("data on the cookie ACK: %q", b[:n])
+	}
+}
