@@ -139,6 +139,7 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "icmp", Name: "echo_replies", Value: st.EchoReplies},
 		{Layer: "icmp", Name: "errors_out", Value: st.ICMPErrors},
 		{Layer: "tcp", Name: "rx_lent", Value: st.RxLent, Help: "received payloads read where they arrived, in the link's frame, instead of copied into the receive buffer first"},
+		{Layer: "tcp", Name: "rx_coalesced", Value: st.RxCoalesced, Help: "received segments joined to the one before them before TCP processing (GRO)"},
 		{Layer: "udp", Name: "in", Value: st.UDPIn},
 		{Layer: "udp", Name: "out", Value: st.UDPOut},
 		{Layer: "dhcp", Name: "in", Value: st.DHCPIn},

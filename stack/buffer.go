@@ -27,6 +27,7 @@ type Buffer struct {
 	off   int // start of data in buf
 	end   int // end of data in buf
 	large bool
+	pool  *bufferPool // where Release returns it
 	// from is the source of a received UDP datagram queued on a socket.
 	from netip.AddrPort
 	// gso is the segmentation and checksum work a TCP super-segment
@@ -60,8 +61,8 @@ type bufferPool struct {
 
 func (p *bufferPool) init(mtu int) {
 	p.smallCap = Headroom + mtu + nic.EthernetHeaderLen
-	p.small.New = func() any { return &Buffer{buf: make([]byte, p.smallCap)} }
-	p.large.New = func() any { return &Buffer{buf: make([]byte, Headroom+maxDatagram+nic.EthernetHeaderLen), large: true} }
+	p.small.New = func() any { return &Buffer{buf: make([]byte, p.smallCap), pool: p} }
+	p.large.New = func() any { return &Buffer{buf: make([]byte, Headroom+maxDatagram+nic.EthernetHeaderLen), large: true, pool: p} }
 }
 
 // get returns a buffer whose data is n bytes (contents undefined) after
@@ -93,3 +94,7 @@ func (s *Stack) newBuffer(n int) *Buffer { return s.pool.get(n) }
 
 // release returns b to the pool.
 func (s *Stack) release(b *Buffer) { s.pool.put(b) }
+
+// Release returns b to the pool it came from (a tcp.Releaser, for a
+// buffer a receive buffer keeps: tcp_gro.go).
+func (b *Buffer) Release() { b.pool.put(b) }

@@ -50,6 +50,9 @@ type Options struct {
 	// receive buffer, even where the link would lend its frame
 	// (tcp_lend.go); for comparisons.
 	CopyReceive bool
+	// NoGRO turns receive coalescing off (tcp_gro.go): every segment
+	// reaches TCP on its own; for comparisons.
+	NoGRO bool
 }
 
 func (o *Options) validate() error {

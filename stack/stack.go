@@ -35,6 +35,7 @@ type Stack struct {
 	ctr   counters
 	txq   txQueue
 	lend  frameLender // the receive goroutine's only (tcp_lend.go)
+	gro   groState    // the receive goroutine's only (tcp_gro.go)
 
 	// routes is the current address, prefix and gateway; nil Prefix
 	// (invalid) while DHCP has not bound. Swapped whole by setAddress.
@@ -210,6 +211,7 @@ func (s *Stack) rxLoop() {
 			s.holdTx()
 			s.tcpBeginBatch()
 			lend := s.lend.taker != nil
+			s.gro.on = lend && !s.opts.NoGRO // tcp_gro.go
 			for i := 0; i < n; i++ {
 				if lend {
 					s.lend.i, s.lend.ok = i, true
@@ -218,6 +220,8 @@ func (s *Stack) rxLoop() {
 			}
 			if lend {
 				s.lend.ok = false
+				s.tcp().groFlush()
+				s.gro.on = false
 			}
 			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
 			s.releaseTx()

@@ -130,6 +130,9 @@ type Stats struct {
 	// link's frame, to be read from there, instead of copying them into
 	// its receive buffer (tcp_lend.go).
 	RxLent uint64
+	// RxCoalesced counts received TCP segments joined to the one before
+	// them before TCP saw them (receive coalescing, tcp_gro.go).
+	RxCoalesced uint64
 	// Link is the link's own counters.
 	Link nic.Stats
 }
@@ -150,7 +153,7 @@ type counters struct {
 	udpIn, udpOut                                    atomic.Uint64
 	arpIn, icmpIn, arpConflicts, dhcpIn              atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
-	rxLent                                           atomic.Uint64
+	rxLent, rxCoalesced                              atomic.Uint64
 }
 
 func (s *Stack) drop(r DropReason) { s.ctr.drops[r].Add(1) }
@@ -167,8 +170,8 @@ func (s *Stack) Stats() Stats {
 		ARPIn: c.arpIn.Load(), ICMPIn: c.icmpIn.Load(), ARPConflicts: c.arpConflicts.Load(),
 		DHCPIn:      c.dhcpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
-		RxLent: c.rxLent.Load(),
-		Link:   s.link.Stats(),
+		RxLent: c.rxLent.Load(), RxCoalesced: c.rxCoalesced.Load(),
+		Link: s.link.Stats(),
 	}
 	for i := range c.drops {
 		st.Drops[i] = c.drops[i].Load()

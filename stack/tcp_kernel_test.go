@@ -40,13 +40,14 @@ type kernelBedOptions struct {
 	// so tcpbox reads GSO super-frames.
 	offloads bool
 	copyRx   bool // Options.CopyReceive
+	noGRO    bool // Options.NoGRO
 }
 
 func newKernelBed(t testing.TB, o kernelBedOptions, tools ...string) *kernelBed {
 	t.Helper()
 	testbed.Require(t, append([]string{"ethtool", "tshark"}, tools...)...)
 	p := testbed.NewPair(t, testbed.PairOptions{MTU: o.mtu, Offloads: o.offloads})
-	st, rec := startOnAFPacket(t, p.DUT, p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf}, Options{Addr: testbed.DUTPrefix, CopyReceive: o.copyRx}, o.snapLen)
+	st, rec := startOnAFPacket(t, p.DUT, p.DUTIf, afpacket.Options{RcvBuf: o.rcvBuf}, Options{Addr: testbed.DUTPrefix, CopyReceive: o.copyRx, NoGRO: o.noGRO}, o.snapLen)
 	return &kernelBed{Pair: p, st: st, rec: rec, peer: testbed.PeerPrefix.Addr(), dut: testbed.DUTPrefix.Addr()}
 }
 

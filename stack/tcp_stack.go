@@ -176,10 +176,21 @@ func (t *tcpStack) input(src, dst netip.Addr, tos uint8, b []byte, csumVerified 
 		return
 	}
 	seg.ECN = tos & ecnMask // RFC 3168 §5: the ECN field of the IP header
-	seg.Lender = t.s.lender(len(seg.Payload))
-	now := t.now()
 	k := tcpKey{netip.AddrPortFrom(dst, seg.DstPort), netip.AddrPortFrom(src, seg.SrcPort)}
 	c, l := t.table.lookup(k)
+	if g := &t.s.gro; g.on {
+		// Receive coalescing (tcp_gro.go).
+		if c != nil && g.c == c && t.groJoin(&seg) {
+			return
+		}
+		t.groFlush()
+		if c != nil && groable(&seg) {
+			t.groStart(c, &seg)
+			return
+		}
+	}
+	seg.Lender = t.s.lender(len(seg.Payload))
+	now := t.now()
 	if c != nil {
 		if !c.input(now, &seg) {
 			return

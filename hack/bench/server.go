@@ -44,6 +44,7 @@ func serveMain(args []string) {
 	rx := fs.String("rx", "", "tcpbox: receive path, recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring); empty for afpacket's default")
 	busy := fs.Duration("busypoll", config.Defaults().Link.BusyPoll.D(), "tcpbox: link busy-poll time (0 for off); default the appliance's")
 	copyRx := fs.Bool("copyrx", false, "tcpbox: copy every received payload (stack.Options.CopyReceive) instead of reading from lent frames")
+	noGRO := fs.Bool("nogro", false, "tcpbox: no receive coalescing (stack.Options.NoGRO)")
 	fs.Parse(args)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -72,7 +73,7 @@ func serveMain(args []string) {
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
-		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, *copyRx)
+		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, *copyRx, *noGRO)
 	default:
 		fatalf("unknown server kind %q", *kind)
 	}
