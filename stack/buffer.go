@@ -62,7 +62,9 @@ type bufferPool struct {
 func (p *bufferPool) init(mtu int) {
 	p.smallCap = Headroom + mtu + nic.EthernetHeaderLen
 	p.small.New = func() any { return &Buffer{buf: make([]byte, p.smallCap), pool: p} }
-	p.large.New = func() any { return &Buffer{buf: make([]byte, Headroom+maxDatagram+nic.EthernetHeaderLen), large: true, pool: p} }
+	p.large.New = func() any {
+		return &Buffer{buf: make([]byte, Headroom+maxDatagram+nic.EthernetHeaderLen), large: true, pool: p}
+	}
 }
 
 // get returns a buffer whose data is n bytes (contents undefined) after
