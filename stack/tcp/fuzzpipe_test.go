@@ -10,7 +10,9 @@ import (
 // FuzzPipeTransfer lets the fuzzer choose which segments are lost and how
 // late each arrives (so, the reordering) on a two-connection pipe; every
 // transfer must still complete intact. Loss runs are capped so that the
-// retry limits, not the fuzzer, decide when a peer is gone.
+// retry limits, not the fuzzer, decide when a peer is gone. An odd slow
+// also lends every payload to the receive buffer (pipe.lend), which must
+// give back every one it took.
 func FuzzPipeTransfer(f *testing.F) {
 	f.Add([]byte{}, uint8(0), uint8(0))
 	f.Add([]byte{0, 255, 0, 255, 10, 200, 30}, uint8(1), uint8(5))
@@ -51,6 +53,12 @@ func FuzzPipeTransfer(f *testing.F) {
 		p := newPipe(t, cfg, cfg, 1, 0)
 		p.plan = plan
 		p.slowRead = int(slow) * 16
+		if slow&1 != 0 {
+			p.lend = &lendCount{}
+		}
 		p.transfer(48<<10, 24<<10, 24*time.Hour)
+		if c := p.lend; c != nil && c.released != c.taken {
+			t.Fatalf("%d payloads taken, %d given back", c.taken, c.released)
+		}
 	})
 }
