@@ -46,9 +46,10 @@ type Options struct {
 	// Logger receives one line per state change (address, DHCP); nil
 	// discards.
 	Logger *slog.Logger
-	// CopyReceive copies every received payload into its connection's
-	// receive buffer, even where the link would lend its frame
-	// (tcp_lend.go); for comparisons.
+	// CopyReceive keeps no frame of the link: every received payload is
+	// copied out of it, even where the link would lend the frame
+	// (tcp_lend.go); for comparisons. Segments joined by receive
+	// coalescing are still kept in the stack's own buffer (tcp_gro.go).
 	CopyReceive bool
 	// NoGRO turns receive coalescing off (tcp_gro.go): every segment
 	// reaches TCP on its own; for comparisons.

@@ -36,6 +36,9 @@ type Stack struct {
 	txq   txQueue
 	lend  frameLender // the receive goroutine's only (tcp_lend.go)
 	gro   groState    // the receive goroutine's only (tcp_gro.go)
+	// rxOwned: the link's frames come only through rxLoop (a
+	// nic.FrameTaker), so lend and gro may be used there.
+	rxOwned bool
 
 	// routes is the current address, prefix and gateway; nil Prefix
 	// (invalid) while DHCP has not bound. Swapped whole by setAddress.
@@ -97,8 +100,13 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	if opts.MAC != ([6]byte{}) {
 		s.mac = opts.MAC
 	}
-	if t, ok := link.(nic.FrameTaker); ok && !opts.CopyReceive {
-		s.lend.taker, s.lend.count = t, &s.ctr.rxLent
+	if t, ok := link.(nic.FrameTaker); ok {
+		// Such a link is read by the receive goroutine alone, so its
+		// per-batch state (lending, coalescing) meets no other goroutine.
+		s.rxOwned = true
+		if !opts.CopyReceive {
+			s.lend.taker, s.lend.count = t, &s.ctr.rxLent
+		}
 	}
 	if s.mtu < 576 {
 		// RFC 791: every host must be able to reassemble 576 bytes; a
@@ -211,7 +219,9 @@ func (s *Stack) rxLoop() {
 			s.holdTx()
 			s.tcpBeginBatch()
 			lend := s.lend.taker != nil
-			s.gro.on = lend && !s.opts.NoGRO // tcp_gro.go
+			if s.rxOwned {
+				s.gro.on = !s.opts.NoGRO // tcp_gro.go
+			}
 			for i := 0; i < n; i++ {
 				if lend {
 					s.lend.i, s.lend.ok = i, true
@@ -220,6 +230,8 @@ func (s *Stack) rxLoop() {
 			}
 			if lend {
 				s.lend.ok = false
+			}
+			if s.gro.on {
 				s.tcp().groFlush()
 				s.gro.on = false
 			}

@@ -25,9 +25,10 @@ import (
 // came. Segments of 16 KiB or more (GSO super-frames with offloads on)
 // are not joined: they are lent as they are (tcp_lend.go).
 //
-// It runs on the receive goroutine only, and only with a link that can
-// lend its frames (nic/afpacket): frames other goroutines inject, as
-// tests do with memlink, never meet it. Options.NoGRO turns it off.
+// It runs on the receive goroutine only, and only with a link read by
+// it alone (Stack.rxOwned: a nic.FrameTaker, nic/afpacket): frames other
+// goroutines inject, as tests do with memlink, never meet it.
+// Options.NoGRO turns it off; Options.CopyReceive does not.
 
 // groMax is the most payload one joined segment carries.
 const groMax = maxDatagram - wire.IPv4MinHeaderLen - wire.TCPMaxHeaderLen

@@ -22,8 +22,9 @@ import (
 // clears it after, and a datagram rebuilt from fragments is not one
 // frame, so ipInput clears it too. Only a link that can lend has s.lend
 // written, so frames a test injects from its own goroutine beside the
-// receive goroutine (memlink) touch it not at all. tcp.Conn takes the payload (once, in
-// Input) only when it can keep it in order (tcp/recvbuf.go).
+// receive goroutine (memlink) touch it not at all. tcp.Conn takes the
+// payload (once, in Input) only when it can keep it in order
+// (tcp/recvbuf.go).
 
 // lendMin is the smallest payload offered: a taken buffer is a whole
 // receive buffer (64 KiB with the vnet header), so a small payload would
