@@ -138,8 +138,14 @@ func TestIperf3(t *testing.T) {
 				}
 			}
 			t.Logf("two clients at once: %.0f and %.0f (-R) Mbit/s received", res[0].End.SumReceived.BitsPerSecond/1e6, res[1].End.SumReceived.BitsPerSecond/1e6)
+			// The client exits once it has sent IPERF_DONE; the server
+			// counts the test when it has read that byte, a moment later.
+			deadline := time.Now().Add(5 * time.Second)
+			for srv.Tests.Load() < 9 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if n := srv.Tests.Load(); n < 9 {
-				t.Errorf("server counts %d completed tests, want at least 9", n)
+				t.Errorf("server counts %d completed tests, want at least 9; errors %v", n, srv.Stats.Snapshot().Errors)
 			}
 		})
 	})
