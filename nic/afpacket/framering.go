@@ -124,6 +124,11 @@ type frameRing struct {
 	qGot, qNext int
 	want        int // messages asked of the recvmmsg in progress
 	got         int // messages it returned
+	// bigAt[n] is the big buffer behind frames[n] of the last ReadBatch,
+	// -1 for a frame in a slot (TakeFrame can take only the former);
+	// lastN is how many frames that ReadBatch returned.
+	bigAt []int
+	lastN int
 
 	ready  func(fd uintptr) bool
 	recvFn func(fd uintptr)
@@ -138,6 +143,7 @@ func (r *frameRing) init(l *Link, mem []byte, slot int, o *Options) {
 	r.hdrs = make([][vnetHdrLen]byte, o.Batch)
 	r.iovs = make([]unix.Iovec, 2*o.Batch)
 	r.msgs = make([]unix.Mmsghdr, o.Batch)
+	r.bigAt = make([]int, o.Batch)
 	r.ready = r.poll
 	r.recvFn = r.recv
 }
@@ -177,14 +183,27 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 		atomic.StoreUint32(r.status((i+r.slots)%r.slots), unix.TP_STATUS_KERNEL)
 		r.held--
 	}
-	r.qGot, r.qNext = 0, 0
+	r.qGot, r.qNext, r.lastN = 0, 0, 0
+	if len(r.bigAt) < len(frames) {
+		r.bigAt = make([]int, len(frames))
+	}
 	n := 0
 	var bytes uint64
+	polled := false
 	for n < len(frames) {
 		st := atomic.LoadUint32(r.status(r.cur))
 		if st&unix.TP_STATUS_USER == 0 {
 			if n > 0 {
 				break // return what we have rather than wait
+			}
+			if l.busy > 0 && !polled {
+				// Busy-poll the slot (no system call) before sleeping
+				// in the poller, as the recvmmsg path polls its socket.
+				polled = true
+				if l.spin(r.ready) {
+					l.busyHits.Add(1)
+					continue
+				}
 			}
 			if err := l.waitRing(r.ready); err != nil {
 				return 0, err
@@ -202,6 +221,7 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 		r.held++
 		if st&unix.TP_STATUS_COPY != 0 {
 			if f, ok := l.nextQueued(r); ok {
+				r.bigAt[n] = r.qNext - 1
 				frames[n] = f
 				bytes += uint64(len(f.Data))
 				n++
@@ -226,12 +246,14 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 		}
 		// Capacity capped: a caller's append must not run into the ring.
 		frames[n] = nic.Frame{Data: r.mem[start:end:end], Offload: off}
+		r.bigAt[n] = -1
 		bytes += uint64(snap)
 		n++
 	}
 	l.rxFrames.Add(uint64(n))
 	l.rxBytes.Add(bytes)
 	r.next.Store(int32(r.cur))
+	r.lastN = n
 	return n, nil
 }
 
@@ -302,4 +324,20 @@ func (l *Link) nextQueued(r *frameRing) (nic.Frame, bool) {
 		size -= vnetHdrLen
 	}
 	return nic.Frame{Data: r.big[k][:size:size], Offload: off}, true
+}
+
+// takeQueued is TakeFrame for the frame ring: a frame that came through
+// the socket queue (longer than a slot) sits in a buffer of the ring's
+// own, which is swapped for a spare; a frame in a slot is the kernel's
+// memory and cannot be taken (nil).
+func (l *Link) takeQueued(i int) nic.Releaser {
+	r := &l.fring
+	if i < 0 || i >= r.lastN || r.bigAt[i] < 0 || r.bigAt[i] >= len(r.big) {
+		return nil
+	}
+	k := r.bigAt[i]
+	r.bigAt[i] = -1
+	nb := l.rx.spareBuf(l.maxRx)
+	nb.b, r.big[k] = r.big[k], nb.b
+	return nb
 }

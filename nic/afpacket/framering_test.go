@@ -30,7 +30,9 @@ func TestSlotSize(t *testing.T) {
 // TestFrameRingSuperFrame: with offloads on, TCP super-frames cross the
 // veth whole; they do not fit a slot, so they come through the socket
 // queue (TP_STATUS_COPY, one recvmmsg for both), intact and each in its
-// place among the small frames sent before, between and after them.
+// place among the small frames sent before, between and after them. A
+// super-frame's buffer can be taken (nic.FrameTaker) and keeps its bytes
+// while the link reads on; a frame in a slot cannot.
 func TestFrameRingSuperFrame(t *testing.T) {
 	testbed.Require(t, "ethtool")
 	a, b := testbed.NewNS(t, "a"), testbed.NewNS(t, "b")
@@ -59,6 +61,8 @@ func TestFrameRingSuperFrame(t *testing.T) {
 		t.Fatalf("WriteBatch = %d, %v", n, err)
 	}
 	var got []nic.Frame
+	var taken []nic.Releaser
+	var slotTaken int
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -68,8 +72,23 @@ func TestFrameRingSuperFrame(t *testing.T) {
 			if err != nil {
 				return
 			}
-			for _, f := range buf[:n] {
-				if et := binary.BigEndian.Uint16(f.Data[12:]); et == testType || et == 0x0800 {
+			for i, f := range buf[:n] {
+				et := binary.BigEndian.Uint16(f.Data[12:])
+				if et != testType && et != 0x0800 {
+					continue
+				}
+				r := lb.TakeFrame(i)
+				switch {
+				case len(f.Data) > 2048 && r != nil:
+					// Kept as it is, not cloned: the link must not
+					// read into it again.
+					taken = append(taken, r)
+					got = append(got, f)
+				case r != nil:
+					slotTaken++
+					r.Release()
+					got = append(got, nic.Frame{Data: bytes.Clone(f.Data), Offload: f.Offload})
+				default:
 					got = append(got, nic.Frame{Data: bytes.Clone(f.Data), Offload: f.Offload})
 				}
 			}
@@ -85,6 +104,35 @@ func TestFrameRingSuperFrame(t *testing.T) {
 	if len(got) != len(out) {
 		t.Fatalf("%d frames", len(got))
 	}
+	// Twenty more super-frames through the queue's buffers, which the
+	// taken ones no longer are.
+	more := make([]nic.Frame, 20)
+	for i := range more {
+		more[i] = nic.Frame{Data: tcpFrame(lb.MAC(), la.MAC(), 1000, make([]byte, 20*mss)), Offload: off}
+	}
+	if n, err := la.WriteBatch(more); n != len(more) || err != nil {
+		t.Fatalf("WriteBatch = %d, %v", n, err)
+	}
+	buf := make([]nic.Frame, 8)
+	for seen, deadline := 0, time.Now().Add(10*time.Second); seen < len(more) && time.Now().Before(deadline); {
+		n, err := lb.ReadBatch(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range buf[:n] {
+			if len(f.Data) > 2048 {
+				seen++
+			}
+		}
+	}
+	if len(taken) != 2 || slotTaken != 0 {
+		t.Fatalf("%d super-frames and %d frames in slots taken, want 2 and 0", len(taken), slotTaken)
+	}
+	defer func() {
+		for _, r := range taken {
+			r.Release()
+		}
+	}()
 	for i := 0; i < len(out); i += 2 {
 		f := got[i]
 		if seq := binary.BigEndian.Uint32(f.Data[14:]); int(seq) != i/2+1 || len(f.Data) != len(out[i].Data) {

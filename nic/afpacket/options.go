@@ -50,12 +50,11 @@ type Options struct {
 	FrameRingSlots int
 	// FrameRing is off by default: frames arrive with recvmmsg into the
 	// Link's own buffers, one system call and one copy per batch. The
-	// ring costs less CPU per frame (BenchmarkVethFrameRing against
-	// BenchmarkVeth) but lost in hack/bench's connection rate and in the
-	// kernel bulk echo, and RxPending cannot see its frames (so the
-	// stack's retransmission timers cannot yield to ACKs waiting in it);
-	// in CI runs with it on, the kernel interop tests saw retransmission
-	// timeouts at 0% loss.
+	// ring costs less CPU per frame in the reader (BenchmarkVethFrameRing
+	// against BenchmarkVeth; hack/bench upload with offloads off about
+	// 13% faster) but costs the kernel more per frame in the sender's
+	// context, and lost about 8% of hack/bench's connection rate
+	// (docs/performance.md, round six).
 	FrameRing bool
 	// BusyPoll keeps the reader polling the socket (non-blocking
 	// recvmmsg, yielding the processor between tries) for up to this
@@ -65,8 +64,9 @@ type Options struct {
 	// poller's wake-up (an epoll_wait return and a thread wake-up, about
 	// half of a small request/response exchange's server time on a
 	// veth). It costs CPU only after traffic, at most BusyPoll per batch
-	// received. Zero (the default) never busy-polls. The recvmmsg path
-	// only: the rings have their own wake-ups.
+	// received. Zero (the default) never busy-polls. The frame ring polls
+	// its next slot instead (no system call); the V3 ring does not poll
+	// (its blocks reach the reader after RingTimeout anyway).
 	BusyPoll time.Duration
 	// RingTimeout is how long the kernel keeps a partly filled block
 	// before handing it over; default and minimum 1ms.

@@ -218,15 +218,8 @@ func (t *takenBuf) Release() {
 	r.spareMu.Unlock()
 }
 
-// TakeFrame hands the buffer behind frames[i] of the last ReadBatch to
-// the caller (nic.FrameTaker), putting a spare one, or a new one, in its
-// place. The rings' frames live in memory shared with the kernel and
-// cannot be taken: nil then.
-func (l *Link) TakeFrame(i int) nic.Releaser {
-	r := &l.rx
-	if l.fring.mem != nil || l.ringMem != nil || r.bufs == nil || i < 0 || i >= len(r.slot) {
-		return nil
-	}
+// spareBuf returns a given-back buffer, or a new one of size bytes.
+func (r *rxState) spareBuf(size int) *takenBuf {
 	var nb *takenBuf
 	r.spareMu.Lock()
 	if k := len(r.spare); k > 0 {
@@ -236,8 +229,44 @@ func (l *Link) TakeFrame(i int) nic.Releaser {
 	}
 	r.spareMu.Unlock()
 	if nb == nil {
-		nb = &takenBuf{r: r, b: make([]byte, l.maxRx)}
+		nb = &takenBuf{r: r, b: make([]byte, size)}
 	}
+	return nb
+}
+
+// spin busy-polls ready (a ring's next slot) for up to l.busy, letting
+// other goroutines and, every busyYieldEvery tries, other processes run
+// between tries: true once ready says so.
+func (l *Link) spin(ready func(uintptr) bool) bool {
+	until := time.Now().Add(l.busy)
+	for spins := 1; ; spins++ {
+		runtime.Gosched()
+		if spins%busyYieldEvery == 0 {
+			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+		}
+		if ready(0) {
+			return !l.closed.Load()
+		}
+		if l.closed.Load() || time.Now().After(until) {
+			return false
+		}
+	}
+}
+
+// TakeFrame hands the buffer behind frames[i] of the last ReadBatch to
+// the caller (nic.FrameTaker), putting a spare one, or a new one, in its
+// place. Frames in a ring's slots or blocks live in memory shared with
+// the kernel and cannot be taken: nil then (the frame ring's frames
+// longer than a slot, read from the socket queue, can).
+func (l *Link) TakeFrame(i int) nic.Releaser {
+	r := &l.rx
+	if l.fring.mem != nil {
+		return l.takeQueued(i)
+	}
+	if l.ringMem != nil || r.bufs == nil || i < 0 || i >= len(r.slot) {
+		return nil
+	}
+	nb := r.spareBuf(l.maxRx)
 	s := r.slot[i]
 	old := r.bufs[s]
 	r.bufs[s] = nb.b

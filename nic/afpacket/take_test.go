@@ -14,7 +14,8 @@ import (
 // TestTakeFrame: a frame taken out of the link (nic.FrameTaker) keeps its
 // bytes while the link goes on reading into its other buffers, through
 // more frames than it has slots; once released, its holder is what the
-// next TakeFrame hands out again. The rings cannot lend their frames.
+// next TakeFrame hands out again. Frames in a ring's slots cannot be
+// taken (TestFrameRingSuperFrame takes the frame ring's queued ones).
 func TestTakeFrame(t *testing.T) {
 	if ringMode || frameRingMode {
 		bd := newBed(t, Options{}, Options{})
