@@ -30,9 +30,9 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, copyRx, noGRO bool)
 	switch rx {
 	case "v3":
 		o.Ring = true
-	case "v2":
-		o.FrameRing = true
-	case "recvmmsg", "":
+	case "recvmmsg":
+		o.Recvmmsg = true
+	case "v2", "":
 	default:
 		fatalf("tcpbox: unknown -rx %q", rx)
 	}

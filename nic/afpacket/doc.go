@@ -1,6 +1,6 @@
 // Package afpacket is a nic.Link on a Linux AF_PACKET socket bound to one
 // interface by index: batched receive through a TPACKET_V2 ring (or
-// recvmmsg) and batched transmit with sendmmsg, both through Go's poller
+// recvmmsg, or a TPACKET_V3 ring) and batched transmit with sendmmsg, both through Go's poller
 // so Close wakes a blocked reader.
 //
 // A classic BPF filter, attached before the socket is bound, lets through
@@ -20,21 +20,20 @@
 // on the qdisc path, so PACKET_QDISC_BYPASS is set only with NoVnetHdr or
 // NoGSO.
 //
-// Receive paths. By default recvmmsg copies every frame into buffers the
-// Link owns, one system call per batch. Options.FrameRing receives
-// through a TPACKET_V2 mmap ring of one slot per frame (framering.go):
-// the kernel copies each frame into its slot and wakes the reader per
-// frame; ReadBatch returns frames pointing into the ring until the next
-// ReadBatch and makes no system call while frames keep coming. Frames
-// longer than a slot (super-frames with offloads on) take the socket
-// queue (PACKET_COPY_THRESH) and one recvmmsg per batch. BenchmarkVeth
-// (recvmmsg) against BenchmarkVethFrameRing measured about 1,350 against
-// 1,100 CPU-ns per 1514-byte frame sent, delivered and read. The ring's
-// copy runs where the frame is delivered (on a veth, in the sender's
-// system call): hack/bench's connection rate, where the kernel client
-// sends many small frames, measured 7.5k and 9.4k/s through the ring
-// against 11.5k and 10.2k with recvmmsg, and RxPending cannot see the
-// ring's frames, so it stays an option.
+// Receive paths. By default frames arrive through a TPACKET_V2 mmap ring
+// of one slot per frame (framering.go): the kernel copies each frame into
+// its slot and wakes the reader per frame; ReadBatch returns frames
+// pointing into the ring until the next ReadBatch and makes no system
+// call while frames keep coming (with Options.BusyPoll it polls the next
+// slot before sleeping). Frames longer than a slot (super-frames with
+// offloads on) take the socket queue (PACKET_COPY_THRESH) and one
+// recvmmsg per batch. The ring's copy runs where the frame is delivered
+// (on a veth, in the sender's system call), so the reader, which is the
+// stack's receive goroutine, does less. Options.Recvmmsg copies every
+// frame with recvmmsg into buffers the Link owns instead, one system call
+// per batch. BenchmarkVeth (recvmmsg) against BenchmarkVethFrameRing
+// measured about 1,350 against 1,100 CPU-ns per 1514-byte frame sent,
+// delivered and read; docs/performance.md has hack/bench's A/B of the two.
 // Options.Ring receives through a TPACKET_V3 ring,
 // whose blocks reach the reader only when full or when their timeout
 // (1ms at least) expires: it suits streams and costs latency in

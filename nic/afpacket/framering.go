@@ -13,7 +13,8 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// The TPACKET_V2 receive ring (Options.FrameRing): a ring of fixed-size
+// The TPACKET_V2 receive ring (the default; Options.Recvmmsg and
+// Options.Ring choose the others): a ring of fixed-size
 // slots, one frame each. Unlike TPACKET_V3, whose blocks reach the reader
 // only when full or after a timeout of at least 1 ms, the kernel hands
 // over every slot as soon as the frame is in it and wakes the reader per
@@ -60,15 +61,19 @@ func slotSize(mtu int) int {
 }
 
 // setupFrameRing switches the socket to TPACKET_V2 and maps a receive ring
-// of o.FrameRingSlots slots sized for mtu. The caller has set
+// of o.FrameRingSlots slots (by default ringBudget's worth) sized for mtu. The caller has set
 // PACKET_VNET_HDR already (it cannot change once a ring exists).
 func setupFrameRing(fd, mtu int, o *Options) (mem []byte, slot int, err error) {
 	slot = slotSize(mtu)
+	slots := o.FrameRingSlots
+	if slots <= 0 {
+		slots = max(minRingSlots, ringBudget/slot)
+	}
 	block := max(v2BlockSize, slot, os.Getpagesize())
 	perBlock := block / slot
-	blocks := (o.FrameRingSlots + perBlock - 1) / perBlock
+	blocks := (slots + perBlock - 1) / perBlock
 	if blocks*block > 1<<30 {
-		return nil, 0, fmt.Errorf("ring of %d slots of %d bytes above 1 GiB", o.FrameRingSlots, slot)
+		return nil, 0, fmt.Errorf("ring of %d slots of %d bytes above 1 GiB", slots, slot)
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V2); err != nil {
 		return nil, 0, fmt.Errorf("PACKET_VERSION: %w", err)

@@ -12,12 +12,12 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// frameRingMode makes newBed and kernelBed open links that receive
-// through the frame ring instead of the default recvmmsg.
-var frameRingMode bool
+// recvmmsgMode makes newBed open links that receive with recvmmsg
+// instead of the default frame ring.
+var recvmmsgMode bool
 
-// TestFrameRing runs the receive-side tests again with Options.FrameRing.
-func TestFrameRing(t *testing.T) { rerunReceiveTests(t, &frameRingMode) }
+// TestRecvmmsg runs the receive-side tests again with Options.Recvmmsg.
+func TestRecvmmsg(t *testing.T) { rerunReceiveTests(t, &recvmmsgMode) }
 
 func TestSlotSize(t *testing.T) {
 	for _, c := range []struct{ mtu, want int }{{576, 2048}, {1500, 2048}, {1920, 2048}, {1940, 4096}, {9000, 16384}} {
@@ -41,8 +41,8 @@ func TestFrameRingSuperFrame(t *testing.T) {
 	b.Quiet(t, "veth0")
 	a.Offloads(t, "veth0", true)
 	b.Offloads(t, "veth0", true)
-	la := openIn(t, a, "veth0", Options{FrameRing: true})
-	lb := openIn(t, b, "veth0", Options{FrameRing: true})
+	la := openIn(t, a, "veth0", Options{})
+	lb := openIn(t, b, "veth0", Options{})
 	const mss = 1448
 	payload := make([]byte, 20*mss)
 	for i := range payload {

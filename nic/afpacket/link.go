@@ -31,7 +31,8 @@ type Link struct {
 
 	rx   rxState
 	ring ringState // used instead of rx when Options.Ring
-	// fring is used instead of rx with Options.FrameRing (and not Ring).
+	// fring is the default receive path; rx is used with Options.Recvmmsg,
+	// ring with Options.Ring.
 	fring frameRing
 	tx    txState
 	// rxMu is held by ReadBatch for its whole call, so that Close can

@@ -35,8 +35,8 @@ func newBed(t testing.TB, oa, ob Options) *bed {
 	if ringMode {
 		oa.Ring, ob.Ring = true, true
 	}
-	if frameRingMode {
-		oa.FrameRing, ob.FrameRing = true, true
+	if recvmmsgMode {
+		oa.Recvmmsg, ob.Recvmmsg = true, true
 	}
 	bd := &bed{a: a, b: b}
 	bd.la = openIn(t, a, "veth0", oa)

@@ -25,7 +25,7 @@ func kernelBed(t *testing.T) (a *testbed.NS, lb *Link) {
 	a.MustRun(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
 	a.MustRun(t, "ip", "addr", "add", "198.18.0.1/24", "dev", "veth0")
 	a.Offloads(t, "veth0", true)
-	lb = openIn(t, b, "veth0", Options{Ring: ringMode, FrameRing: frameRingMode})
+	lb = openIn(t, b, "veth0", Options{Ring: ringMode, Recvmmsg: recvmmsgMode})
 	m := lb.MAC()
 	a.MustRun(t, "ip", "neigh", "replace", "198.18.0.2", "lladdr", net.HardwareAddr(m[:]).String(), "dev", "veth0")
 	return a, lb

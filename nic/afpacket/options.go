@@ -36,26 +36,27 @@ type Options struct {
 	// the vnet header so a super-frame fits) and RingBlocks size the
 	// ring; defaults 256 KiB and 16 (4 MiB).
 	RingBlockSize, RingBlocks int
-	// FrameRing receives through a TPACKET_V2 mmap ring of one slot per
-	// frame (framering.go): no system call while frames keep coming, and,
-	// unlike Ring, every frame reaches the reader at once.
+	// By default frames arrive through a TPACKET_V2 mmap ring of one
+	// slot per frame (framering.go): no system call while frames keep
+	// coming, and, unlike Ring, every frame reaches the reader at once.
 	// Frames longer than a slot (super-frames with offloads on) come
 	// through the socket queue, one recvmmsg per batch. FrameRingSlots
-	// is the number of slots (2 KiB each at MTU 1500); default 8192
-	// (16 MiB, as much as the default receive buffer): every frame takes
-	// a whole slot, so a burst of small frames fills the ring sooner
-	// than it fills a socket buffer of the same size. With 4096 slots,
-	// hack/bench's 10,000 connections opened at once lost 6,904 frames
-	// and the next connection-rate run fell to 1.2k/s; with 8192, none.
+	// is the number of slots; by default as many as fill 16 MiB (8192
+	// slots of 2 KiB at MTU 1500, fewer for a larger MTU, at least 1024):
+	// every frame takes a whole slot, so a burst of small frames fills
+	// the ring sooner than it fills a socket buffer of the same size.
+	// With 4096 slots, hack/bench's 10,000 connections opened at once
+	// lost 6,904 frames and the next connection-rate run fell to 1.2k/s;
+	// with 8192, none.
 	FrameRingSlots int
-	// FrameRing is off by default: frames arrive with recvmmsg into the
-	// Link's own buffers, one system call and one copy per batch. The
-	// ring costs less CPU per frame in the reader (BenchmarkVethFrameRing
-	// against BenchmarkVeth; hack/bench upload with offloads off about
-	// 13% faster) but costs the kernel more per frame in the sender's
-	// context, and lost about 8% of hack/bench's connection rate
-	// (docs/performance.md, round six).
-	FrameRing bool
+	// Recvmmsg receives with recvmmsg into the Link's own buffers instead
+	// of the frame ring: one system call and one copy per batch, in the
+	// reader. It lends every frame (TakeFrame), where the ring lends
+	// only those longer than a slot. hack/bench, interleaved rounds
+	// against the ring (docs/performance.md, round six): upload with
+	// offloads off about 10% slower, echo p50 and p99 about 15% higher,
+	// connections per second the same.
+	Recvmmsg bool
 	// BusyPoll keeps the reader polling the socket (non-blocking
 	// recvmmsg, yielding the processor between tries) for up to this
 	// long after it found the socket empty, before it sleeps in the
@@ -79,6 +80,10 @@ type Options struct {
 }
 
 const (
+	// ringBudget is the default frame ring's size in bytes, minRingSlots
+	// its fewest slots.
+	ringBudget   = 16 << 20
+	minRingSlots = 1024
 	defaultBatch = 128
 	defaultBuf   = 4 << 20
 	defaultRcv   = 16 << 20
@@ -88,8 +93,9 @@ const (
 	maxGSOFrame = 65535 + 14 + 4
 )
 
-// frameRing reports whether frames arrive through the TPACKET_V2 ring.
-func (o *Options) frameRing() bool { return o.FrameRing && !o.Ring }
+// frameRing reports whether frames arrive through the TPACKET_V2 ring
+// (the default).
+func (o *Options) frameRing() bool { return !o.Recvmmsg && !o.Ring }
 
 func (o *Options) setDefaults() {
 	if o.Batch <= 0 {
@@ -106,9 +112,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.RingBlocks <= 0 {
 		o.RingBlocks = 16
-	}
-	if o.FrameRingSlots <= 0 {
-		o.FrameRingSlots = 8192
 	}
 	if o.RingTimeout < time.Millisecond {
 		o.RingTimeout = time.Millisecond

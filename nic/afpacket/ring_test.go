@@ -24,10 +24,11 @@ func rerunReceiveTests(t *testing.T, mode *bool) {
 	t.Run("ZeroAllocs", TestZeroAllocs)
 	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
 	t.Run("RxPending", TestRxPending)
-	if mode == &frameRingMode {
+	if mode == &recvmmsgMode {
 		// The V3 ring does not busy-poll: its blocks reach the reader
 		// after a timeout anyway.
 		t.Run("BusyPoll", TestBusyPoll)
+		t.Run("TakeFrame", TestTakeFrame)
 	}
 }
 

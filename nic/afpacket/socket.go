@@ -93,7 +93,7 @@ func socketFor(ifindex, mtu int, mac [6]byte, o *Options, ringMem *[]byte, slot 
 			return fail("PACKET_MR_PROMISC", err)
 		}
 	}
-	if !o.Ring && !o.FrameRing {
+	if o.Recvmmsg && !o.Ring {
 		// A ring socket queues nothing outside its ring, and the ring
 		// filled only after bind, through the filter.
 		drain(fd)
