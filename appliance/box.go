@@ -150,6 +150,10 @@ func (b *box) startInstance(e *config.Config) (_ *instance, err error) {
 			return nil, &config.FieldError{Path: "link.interface", Msg: err.Error()}
 		}
 		in.iface = in.nic.Name
+		if in.nic.IngressErr != nil {
+			// Not fatal: the kernel only wastes work on tcpbox's frames.
+			b.log.Warn("the kernel still routes tcpbox's frames (no ingress drop)", "iface", in.iface, "err", in.nic.IngressErr)
+		}
 		if mode == nicsetup.Macvlan {
 			mac = in.nic.MAC
 		}

@@ -9,6 +9,10 @@
 //     keeps its management address on the parent; tcpbox gets a macvlan
 //     child with its own MAC, no kernel address and IPv6 off.
 //
+// In both, the kernel drops the frames of tcpbox's interface at ingress,
+// after tcpbox's packet socket has seen them (ingress.go), so its IP layer
+// does no work for them.
+//
 // It only configures links through netlink and /proc/sys; it does not
 // open sockets or know about the stack, so both tcpbox (package appliance)
 // and the image's init can use it.
@@ -67,6 +71,9 @@ type NIC struct {
 	Index int
 	MAC   [6]byte
 	MTU   int
+	// IngressErr is why the kernel could not be kept from routing the
+	// interface's frames (DropIngress); nil when it is.
+	IngressErr error
 
 	created bool // a macvlan child we made, removed by Close
 }
@@ -123,7 +130,11 @@ func setupDedicated(h *netlink.Handle, link netlink.Link, s Config) (*NIC, error
 	if err := h.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("nic setup: %s up: %w", name, err)
 	}
-	return describe(h, name, false)
+	n, err := describe(h, name, false)
+	if err == nil {
+		n.IngressErr = DropIngress(name)
+	}
+	return n, err
 }
 
 func setupMacvlan(h *netlink.Handle, parent netlink.Link, s Config) (*NIC, error) {
@@ -176,14 +187,18 @@ func setupMacvlan(h *netlink.Handle, parent netlink.Link, s Config) (*NIC, error
 	if err := h.LinkSetUp(link); err != nil {
 		return fail(fmt.Errorf("nic setup: %s up: %w", child, err))
 	}
-	return describe(h, child, true)
+	n, err := describe(h, child, true)
+	if err == nil {
+		n.IngressErr = DropIngress(child)
+	}
+	return n, err
 }
 
 // Close removes a macvlan child that Setup created; a dedicated NIC is
-// left as it is.
+// left as it is, except that the kernel routes its frames again.
 func (n *NIC) Close() error {
 	if !n.created {
-		return nil
+		return UndoIngress(n.Name)
 	}
 	h, err := netlink.NewHandle()
 	if err != nil {

@@ -64,6 +64,7 @@ func main() {
 	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 ring instead of recvmmsg (an A/B knob; the product default is recvmmsg)")
 	flag.BoolVar(&tcpboxCopyRx, "tcpbox-copyrx", false, "tcpbox copies every received payload into the receive buffer (stack.Options.CopyReceive), as before frames were lent")
 	flag.BoolVar(&tcpboxNoGRO, "tcpbox-nogro", false, "tcpbox hands every received segment to TCP on its own (stack.Options.NoGRO)")
+	flag.BoolVar(&kernelIngress, "kernel-ingress", false, "leave the kernel routing the AF_PACKET servers' frames (no ingress drop, as before appliance/nicsetup.DropIngress; gVisor and tcpbox alike)")
 	flag.StringVar(&tcpboxBusy, "tcpbox-busypoll", "", "tcpbox's link busy-poll time (a Go duration, 0 for off); empty for the appliance's default (config link.busy_poll)")
 	flag.StringVar(&tcpboxRx, "tcpbox-rx", "", "tcpbox's receive path: recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring, as -tcpbox-ring); empty for afpacket's default")
 	flag.Parse()
@@ -125,6 +126,10 @@ var tcpboxCopyRx bool
 // tcpboxNoGRO is -tcpbox-nogro: passed to the tcpbox server as -nogro.
 var tcpboxNoGRO bool
 
+// kernelIngress is -kernel-ingress: passed to the gVisor and tcpbox
+// servers as -kernel-ingress.
+var kernelIngress bool
+
 func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	tb.kernelAddress(kind == "kernel")
 	args := []string{"netns", "exec", tb.srv, self, "serve", "-kind", kind, fmt.Sprintf("-offloads=%v", mode == "on")}
@@ -142,6 +147,9 @@ func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	}
 	if tcpboxNoGRO && kind == "tcpbox" {
 		args = append(args, "-nogro")
+	}
+	if kernelIngress && kind != "kernel" {
+		args = append(args, "-kernel-ingress")
 	}
 	if tcpboxRx != "" && kind == "tcpbox" {
 		args = append(args, "-rx", tcpboxRx)

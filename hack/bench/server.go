@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tcpbox/tcpbox/appliance/nicsetup"
 	"github.com/tcpbox/tcpbox/config"
 	"io"
 	"net"
@@ -45,6 +46,7 @@ func serveMain(args []string) {
 	busy := fs.Duration("busypoll", config.Defaults().Link.BusyPoll.D(), "tcpbox: link busy-poll time (0 for off); default the appliance's")
 	copyRx := fs.Bool("copyrx", false, "tcpbox: copy every received payload (stack.Options.CopyReceive) instead of reading from lent frames")
 	noGRO := fs.Bool("nogro", false, "tcpbox: no receive coalescing (stack.Options.NoGRO)")
+	kernelIngress := fs.Bool("kernel-ingress", false, "gvisor and tcpbox: leave the kernel routing the interface's frames (no ingress drop, as before appliance/nicsetup.DropIngress)")
 	fs.Parse(args)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -70,12 +72,27 @@ func serveMain(args []string) {
 		}
 		stats = func() serverStats { return serverStats{Kind: "kernel", Note: "kernel sockets: no AF_PACKET"} }
 		closeFn = func() {}
+		// The kernel server needs the frames an earlier AF_PACKET
+		// server's ingress drop would still throw away.
+		if err := nicsetup.UndoIngress(*iface); err != nil {
+			fatalf("%v", err)
+		}
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
 		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, *copyRx, *noGRO)
 	default:
 		fatalf("unknown server kind %q", *kind)
+	}
+	if *kind != "kernel" && !*kernelIngress {
+		// As the appliance sets its NIC up (appliance/nicsetup): the
+		// kernel drops the frames of the AF_PACKET servers' interface
+		// once their socket has seen them, instead of routing each and
+		// failing. Both AF_PACKET servers, gVisor's too, get it.
+		if err := nicsetup.DropIngress(*iface); err != nil {
+			fatalf("%v", err)
+		}
+		defer nicsetup.UndoIngress(*iface)
 	}
 	var lns []net.Listener
 	var wg sync.WaitGroup
