@@ -126,15 +126,30 @@ func (c *Conn) scheduleAck(now time.Duration, n int) {
 
 // acceptFin takes the peer's FIN once everything before it arrived
 // (RFC 9293 §3.10.7.4 eighth step).
+//
+// A FIN that moves us to CLOSE-WAIT is acknowledged within the delayed-ACK
+// timeout rather than at once, as Linux does (tcp_fin enters ping-pong
+// mode): an application that closes when it reads the end of the stream
+// sends its FIN meanwhile, and the FIN carries the ACK, one segment
+// instead of two. Data already waiting for an ACK keeps its own
+// deadline, and quick-ACK mode does not apply.
 func (c *Conn) acceptFin(now time.Duration) {
 	c.rcvNxt = c.rcvNxt.Add(1)
 	c.peerFin = true
 	c.peerFinPending = false
-	c.ackNow = true
 	c.events |= EventReadable
 	switch c.state {
 	case SynReceived, Established:
+		if c.cfg.DelayedAck == 0 {
+			c.ackNow = true
+		} else if c.delAckAt == 0 {
+			c.delAckAt = now + c.cfg.DelayedAck
+		}
 		c.setState(now, CloseWait)
+		return
+	}
+	c.ackNow = true
+	switch c.state {
 	case FinWait1:
 		// Our FIN is not yet acknowledged (or processAck would have moved
 		// us to FIN-WAIT-2): simultaneous close.
