@@ -83,6 +83,13 @@ func loadDrop() (int, error) {
 // there. Call it in the interface's network namespace. UndoIngress removes
 // it.
 func DropIngress(name string) error {
+	return withLink(name, func(h *netlink.Handle, link netlink.Link) error {
+		return dropIngress(h, link)
+	})
+}
+
+// withLink runs f with a netlink handle and the link named name.
+func withLink(name string, f func(*netlink.Handle, netlink.Link) error) error {
 	h, err := netlink.NewHandle()
 	if err != nil {
 		return fmt.Errorf("nic setup: netlink: %w", err)
@@ -92,6 +99,11 @@ func DropIngress(name string) error {
 	if err != nil {
 		return fmt.Errorf("nic setup: %s: %w", name, err)
 	}
+	return f(h, link)
+}
+
+func dropIngress(h *netlink.Handle, link netlink.Link) error {
+	name := link.Attrs().Name
 	q := clsact(link.Attrs().Index)
 	if err := h.QdiscReplace(q); err != nil {
 		return fmt.Errorf("nic setup: %s: clsact qdisc: %w", name, err)
@@ -124,19 +136,17 @@ func DropIngress(name string) error {
 // UndoIngress removes what DropIngress installed (the clsact qdisc and
 // its filters); an interface without one is no error.
 func UndoIngress(name string) error {
-	h, err := netlink.NewHandle()
-	if err != nil {
-		return fmt.Errorf("nic setup: netlink: %w", err)
-	}
-	defer h.Close()
-	link, err := h.LinkByName(name)
-	if err != nil {
+	err := withLink(name, func(h *netlink.Handle, link netlink.Link) error {
+		if err := h.QdiscDel(clsact(link.Attrs().Index)); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("nic setup: %s: remove clsact qdisc: %w", name, err)
+		}
+		return nil
+	})
+	var nf netlink.LinkNotFoundError
+	if errors.As(err, &nf) {
 		return nil // gone with its qdiscs
 	}
-	if err := h.QdiscDel(clsact(link.Attrs().Index)); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("nic setup: %s: remove clsact qdisc: %w", name, err)
-	}
-	return nil
+	return err
 }
 
 func clsact(index int) *netlink.GenericQdisc {
