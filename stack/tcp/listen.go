@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"container/heap"
 	"net/netip"
 	"time"
 )
@@ -176,7 +175,7 @@ func (l *Listener) newPassive(now time.Duration, remote netip.AddrPort, seg *Seg
 func (l *Listener) Output(now time.Duration, emit func(remote netip.AddrPort, seg *Segment)) {
 	l.emitTo = emit
 	for len(l.timers) > 0 && l.timers[0].at <= now {
-		e := heap.Pop(&l.timers).(timerEntry)
+		e := l.timers.pop()
 		c := l.syn[e.remote]
 		if c == nil || c.NextDeadline() != e.at {
 			continue // stale
@@ -200,7 +199,7 @@ func (l *Listener) NextDeadline() time.Duration {
 		if c := l.syn[e.remote]; c != nil && c.NextDeadline() == e.at {
 			return e.at
 		}
-		heap.Pop(&l.timers) // stale
+		l.timers.pop() // stale
 	}
 	return 0
 }

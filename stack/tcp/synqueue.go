@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"container/heap"
 	"net/netip"
 	"time"
 )
@@ -18,15 +17,57 @@ type timerEntry struct {
 	remote netip.AddrPort
 }
 
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timerEntry)) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
+// push adds e. The heap is typed (container/heap would box every entry
+// in an interface: two allocations per SYN).
+func (h *timerHeap) push(e timerEntry) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if q[p].at <= q[i].at {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
+}
+
+// pop removes and returns the earliest entry; the heap must not be empty.
+func (h *timerHeap) pop() timerEntry {
+	q := *h
+	e := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	*h = q
+	q.down(0)
 	return e
+}
+
+// down restores the heap order below i.
+func (h timerHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].at < h[l].at {
+			m = r
+		}
+		if h[i].at <= h[m].at {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// init orders the whole heap.
+func (h timerHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }
 
 // schedule records c's next deadline.
@@ -38,7 +79,7 @@ func (l *Listener) schedule(remote netip.AddrPort, c *Conn) {
 	if len(l.timers) > 2*len(l.syn)+16 {
 		l.purgeTimers()
 	}
-	heap.Push(&l.timers, timerEntry{at: d, remote: remote})
+	l.timers.push(timerEntry{at: d, remote: remote})
 }
 
 // purgeTimers drops stale entries and rebuilds the heap.
@@ -50,5 +91,5 @@ func (l *Listener) purgeTimers() {
 		}
 	}
 	l.timers = keep
-	heap.Init(&l.timers)
+	l.timers.init()
 }
