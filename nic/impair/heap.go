@@ -1,5 +1,7 @@
 package impair
 
+import "github.com/tcpbox/tcpbox/internal/minheap"
+
 // item is a held frame: buffer idx is released at time at; seq breaks
 // ties so that frames released at the same instant keep their order.
 type item struct {
@@ -8,50 +10,15 @@ type item struct {
 	idx int32
 }
 
-func (a item) before(b item) bool {
+// Before orders items by release time, then by arrival.
+func (a item) Before(b item) bool {
 	return a.at < b.at || a.at == b.at && a.seq < b.seq
 }
 
-// releaseHeap is a binary min-heap of items by release time. It is
-// written out rather than built on container/heap so that pushing and
-// popping never box values (no allocation per frame).
+// releaseHeap is a min-heap of items by release time (internal/minheap:
+// pushing and popping never box values, no allocation per frame).
 type releaseHeap []item
 
-func (h *releaseHeap) push(it item) {
-	*h = append(*h, it)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !s[i].before(s[parent]) {
-			break
-		}
-		s[i], s[parent] = s[parent], s[i]
-		i = parent
-	}
-}
+func (h *releaseHeap) push(it item) { minheap.Push((*[]item)(h), it) }
 
-func (h *releaseHeap) pop() item {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	i := 0
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(s) && s[l].before(s[m]) {
-			m = l
-		}
-		if r < len(s) && s[r].before(s[m]) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	*h = s
-	return top
-}
+func (h *releaseHeap) pop() item { return minheap.Pop((*[]item)(h)) }

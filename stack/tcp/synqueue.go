@@ -3,6 +3,8 @@ package tcp
 import (
 	"net/netip"
 	"time"
+
+	"github.com/tcpbox/tcpbox/internal/minheap"
 )
 
 // timerHeap orders the SYN queue's deadlines, so a listener under a SYN
@@ -17,58 +19,18 @@ type timerEntry struct {
 	remote netip.AddrPort
 }
 
-// push adds e. The heap is typed (container/heap would box every entry
-// in an interface: two allocations per SYN).
-func (h *timerHeap) push(e timerEntry) {
-	*h = append(*h, e)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if q[p].at <= q[i].at {
-			break
-		}
-		q[p], q[i] = q[i], q[p]
-		i = p
-	}
-}
+// Before orders entries by deadline.
+func (a timerEntry) Before(b timerEntry) bool { return a.at < b.at }
+
+// push adds e. The heap is typed (internal/minheap; container/heap would
+// box every entry in an interface: two allocations per SYN).
+func (h *timerHeap) push(e timerEntry) { minheap.Push((*[]timerEntry)(h), e) }
 
 // pop removes and returns the earliest entry; the heap must not be empty.
-func (h *timerHeap) pop() timerEntry {
-	q := *h
-	e := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	*h = q
-	q.down(0)
-	return e
-}
-
-// down restores the heap order below i.
-func (h timerHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h[r].at < h[l].at {
-			m = r
-		}
-		if h[i].at <= h[m].at {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-}
+func (h *timerHeap) pop() timerEntry { return minheap.Pop((*[]timerEntry)(h)) }
 
 // init orders the whole heap.
-func (h timerHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
+func (h timerHeap) init() { minheap.Init(h) }
 
 // schedule records c's next deadline.
 func (l *Listener) schedule(remote netip.AddrPort, c *Conn) {
