@@ -3,7 +3,6 @@ package nicsetup
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"unsafe"
 
 	"github.com/vishvananda/netlink"
@@ -70,8 +69,6 @@ func loadDrop() (int, error) {
 	}
 	copy(attr.progName[:], "tcpbox_drop")
 	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
-	runtime.KeepAlive(&dropProgram)
-	runtime.KeepAlive(license)
 	if errno != 0 {
 		return -1, fmt.Errorf("bpf prog load: %w", errno)
 	}

@@ -61,7 +61,8 @@ func slotSize(mtu int) int {
 }
 
 // setupFrameRing switches the socket to TPACKET_V2 and maps a receive ring
-// of o.FrameRingSlots slots (by default ringBudget's worth) sized for mtu. The caller has set
+// of o.FrameRingSlots slots (by default ringBudget's worth) sized for
+// mtu. The caller has set
 // PACKET_VNET_HDR already (it cannot change once a ring exists).
 func setupFrameRing(fd, mtu int, o *Options) (mem []byte, slot int, err error) {
 	slot = slotSize(mtu)
@@ -337,7 +338,7 @@ func (l *Link) nextQueued(r *frameRing) (nic.Frame, bool) {
 // memory and cannot be taken (nil).
 func (l *Link) takeQueued(i int) nic.Releaser {
 	r := &l.fring
-	if i < 0 || i >= r.lastN || r.bigAt[i] < 0 || r.bigAt[i] >= len(r.big) {
+	if i < 0 || i >= r.lastN || r.bigAt[i] < 0 {
 		return nil
 	}
 	k := r.bigAt[i]

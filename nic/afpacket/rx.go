@@ -142,13 +142,8 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 				r.poll = false // sleep in the poller from now on
 				continue
 			}
-			// Let the goroutines this batch woke run on this P, and,
-			// every busyYieldEvery tries, the processes on this CPU (a
-			// peer on the same machine) too.
-			runtime.Gosched()
-			if spins++; spins%busyYieldEvery == 0 {
-				unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-			}
+			spins++
+			busyPause(spins)
 			continue
 		}
 		if r.err != nil {
@@ -234,16 +229,24 @@ func (r *rxState) spareBuf(size int) *takenBuf {
 	return nb
 }
 
+// busyPause is the pause between two busy-poll tries: it lets the
+// goroutines the last batch woke run on this P, and, every
+// busyYieldEvery tries, the processes on this CPU (a peer on the same
+// machine) too.
+func busyPause(spins int) {
+	runtime.Gosched()
+	if spins%busyYieldEvery == 0 {
+		unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	}
+}
+
 // spin busy-polls ready (a ring's next slot) for up to l.busy, letting
 // other goroutines and, every busyYieldEvery tries, other processes run
 // between tries: true once ready says so.
 func (l *Link) spin(ready func(uintptr) bool) bool {
 	until := time.Now().Add(l.busy)
 	for spins := 1; ; spins++ {
-		runtime.Gosched()
-		if spins%busyYieldEvery == 0 {
-			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-		}
+		busyPause(spins)
 		if ready(0) {
 			return !l.closed.Load()
 		}
