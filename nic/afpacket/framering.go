@@ -62,8 +62,8 @@ func slotSize(mtu int) int {
 
 // setupFrameRing switches the socket to TPACKET_V2 and maps a receive ring
 // of o.FrameRingSlots slots (by default ringBudget's worth) sized for
-// mtu. The caller has set
-// PACKET_VNET_HDR already (it cannot change once a ring exists).
+// mtu. The caller has set PACKET_VNET_HDR already (it cannot change once
+// a ring exists).
 func setupFrameRing(fd, mtu int, o *Options) (mem []byte, slot int, err error) {
 	slot = slotSize(mtu)
 	slots := o.FrameRingSlots
