@@ -140,6 +140,7 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "icmp", Name: "errors_out", Value: st.ICMPErrors},
 		{Layer: "tcp", Name: "rx_lent", Value: st.RxLent, Help: "received payloads read where they arrived, in the link's frame, instead of copied into the receive buffer first"},
 		{Layer: "tcp", Name: "rx_coalesced", Value: st.RxCoalesced, Help: "received segments joined to the one before them before TCP processing (GRO)"},
+		{Layer: "stack", Name: "tx_handoffs", Value: st.TxHandoffs, Help: "batches of bare ACKs left to the transmit goroutine while more frames waited to be read"},
 		{Layer: "udp", Name: "in", Value: st.UDPIn},
 		{Layer: "udp", Name: "out", Value: st.UDPOut},
 		{Layer: "dhcp", Name: "in", Value: st.DHCPIn},

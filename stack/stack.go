@@ -136,9 +136,11 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 		s.initDHCP()
 	}
 
-	s.wg.Add(2)
+	s.txq.kick = make(chan struct{}, 1)
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.runTimers(s.done) }()
 	go func() { defer s.wg.Done(); s.rxLoop() }()
+	go func() { defer s.wg.Done(); s.txWorker() }()
 
 	if opts.DHCP {
 		s.startDHCP()
@@ -236,7 +238,7 @@ func (s *Stack) rxLoop() {
 				s.gro.on = false
 			}
 			s.tcpEndBatch() // tcp_rxbatch.go: one Output per connection per batch
-			s.releaseTx()
+			s.releaseRxBatch(n == len(frames))
 		}
 		if err == nil && n < len(frames) {
 			// The link had no more: everything that reached it before

@@ -133,6 +133,9 @@ type Stats struct {
 	// RxCoalesced counts received TCP segments joined to the one before
 	// them before TCP saw them (receive coalescing, tcp_gro.go).
 	RxCoalesced uint64
+	// TxHandoffs counts batches of bare ACKs the receive goroutine left to
+	// the transmit goroutine because more frames waited (txq.go).
+	TxHandoffs uint64
 	// Link is the link's own counters.
 	Link nic.Stats
 }
@@ -153,7 +156,7 @@ type counters struct {
 	udpIn, udpOut                                    atomic.Uint64
 	arpIn, icmpIn, arpConflicts, dhcpIn              atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
-	rxLent, rxCoalesced                              atomic.Uint64
+	rxLent, rxCoalesced, txHandoffs                  atomic.Uint64
 }
 
 func (s *Stack) drop(r DropReason) { s.ctr.drops[r].Add(1) }
@@ -171,7 +174,8 @@ func (s *Stack) Stats() Stats {
 		DHCPIn:      c.dhcpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
 		RxLent: c.rxLent.Load(), RxCoalesced: c.rxCoalesced.Load(),
-		Link: s.link.Stats(),
+		TxHandoffs: c.txHandoffs.Load(),
+		Link:       s.link.Stats(),
 	}
 	for i := range c.drops {
 		st.Drops[i] = c.drops[i].Load()

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // clientResult is what one client run prints as JSON.
@@ -80,6 +82,22 @@ func bulk(op string, par int, dur time.Duration) clientResult {
 			}
 			defer c.Close()
 			c.SetDeadline(deadline)
+			if os.Getenv("BENCH_TCPINFO") != "" {
+				stop := make(chan struct{})
+				defer close(stop)
+				go func() { // owned by this connection's goroutine: ends at stop
+					t := time.NewTicker(500 * time.Millisecond)
+					defer t.Stop()
+					for {
+						select {
+						case <-stop:
+							return
+						case <-t.C:
+							printTCPInfo(c)
+						}
+					}
+				}()
+			}
 			buf := make([]byte, 128<<10)
 			for time.Now().Before(deadline) {
 				var k int
@@ -190,4 +208,21 @@ func hold(n int) {
 	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// printTCPInfo writes the client socket's tcp_info to standard error
+// (BENCH_TCPINFO=1): what limited the sender, the window and the RTT.
+func printTCPInfo(c net.Conn) {
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return
+	}
+	raw.Control(func(fd uintptr) {
+		ti, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "tcp_info: busy %dus rwnd_limited %dus sndbuf_limited %dus snd_wnd %d cwnd %d ssthresh %d unacked %d rtt %dus min_rtt %dus retrans %d segs_out %d notsent %d\n",
+			ti.Busy_time, ti.Rwnd_limited, ti.Sndbuf_limited, ti.Snd_wnd, ti.Snd_cwnd, ti.Snd_ssthresh, ti.Unacked, ti.Rtt, ti.Min_rtt, ti.Total_retrans, ti.Segs_out, ti.Notsent_bytes)
+	})
 }

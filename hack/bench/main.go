@@ -234,7 +234,9 @@ func rssBytes(pid int) float64 {
 func runClient(tb *testbed, self string, timeout time.Duration, args ...string) (clientResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", tb.cli, self, "client"}, args...)...).Output()
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", tb.cli, self, "client"}, args...)...)
+	cmd.Stderr = os.Stderr // the client's diagnostics (BENCH_TCPINFO)
+	out, err := cmd.Output()
 	var r clientResult
 	if err != nil {
 		return r, fmt.Errorf("client %v: %w", args, err)

@@ -50,7 +50,8 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, copyRx, noGRO bool)
 	}
 	stats := func() serverStats {
 		st := link.Stats()
-		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v", st)}
+		ss := s.Stats()
+		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v; stack: %d lent, %d coalesced, %d ACK batches handed off", st, ss.RxLent, ss.RxCoalesced, ss.TxHandoffs)}
 	}
 	return listen, stats, func() { s.Close() }
 }
