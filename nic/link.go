@@ -46,8 +46,39 @@ type Offload struct {
 
 // Frame is one Ethernet frame.
 type Frame struct {
-	Data    []byte
+	Data []byte
+	// Tail, when not empty, continues Data: the frame on the wire is
+	// Data followed by each slice of Tail in turn. A stack puts a
+	// frame's payload here, where it already lies, instead of copying it
+	// behind the headers, and only for a link that says it gathers
+	// (Gatherer); every other link gets frames whose Tail is empty.
+	Tail    [][]byte
 	Offload Offload
+}
+
+// Len is the frame's length on the wire: Data and its Tail.
+func (f *Frame) Len() int {
+	n := len(f.Data)
+	for _, t := range f.Tail {
+		n += len(t)
+	}
+	return n
+}
+
+// MaxTail is the most slices a Frame's Tail holds.
+const MaxTail = 2
+
+// Gatherer is a Link whose WriteBatch takes frames with a Tail (nic/afpacket
+// with PACKET_VNET_HDR hands the pieces to the kernel as one iovec), and
+// wrappers that pass such frames on.
+type Gatherer interface {
+	Gathers() bool
+}
+
+// Gathers reports whether l takes frames with a Tail.
+func Gathers(l Link) bool {
+	g, ok := l.(Gatherer)
+	return ok && g.Gathers()
 }
 
 // Stats are the counters every link keeps. Wrappers add their own

@@ -33,6 +33,29 @@ type Buffer struct {
 	// gso is the segmentation and checksum work a TCP super-segment
 	// leaves to the link (tcp_gso.go); zero for a complete frame.
 	gso nic.Offload
+	// tail continues the data on the wire (nic.Frame.Tail): a TCP
+	// super-segment's payloads where they lie in the send buffer
+	// (tcp_gso.go). ntail slices are in use.
+	tail  [nic.MaxTail][]byte
+	ntail int
+}
+
+// TotalLen is the data length with the tail.
+func (b *Buffer) TotalLen() int {
+	n := b.end - b.off
+	for _, t := range b.tail[:b.ntail] {
+		n += len(t)
+	}
+	return n
+}
+
+// clearTail forgets the tail, so that a pooled Buffer does not keep a
+// send buffer reachable.
+func (b *Buffer) clearTail() {
+	for i := range b.ntail {
+		b.tail[i] = nil
+	}
+	b.ntail = 0
 }
 
 // Bytes is the data.
@@ -83,6 +106,7 @@ func (p *bufferPool) get(n int) *Buffer {
 }
 
 func (p *bufferPool) put(b *Buffer) {
+	b.clearTail()
 	if b.large {
 		p.large.Put(b)
 	} else {

@@ -51,6 +51,10 @@ type Options struct {
 	// (tcp_lend.go); for comparisons. Segments joined by receive
 	// coalescing are still kept in the stack's own buffer (tcp_gro.go).
 	CopyReceive bool
+	// CopySend copies every payload of a TCP super-segment behind its
+	// headers, even on a link that takes frames in pieces (nic.Gatherer,
+	// tcp_gso.go); for comparisons.
+	CopySend bool
 	// NoGRO turns receive coalescing off (tcp_gro.go): every segment
 	// reaches TCP on its own; for comparisons.
 	NoGRO bool

@@ -62,7 +62,7 @@ func (s *Stack) sendIPv4(b *Buffer, dst netip.Addr, proto uint8, o sendOpts) err
 	if ttl == 0 {
 		ttl = ip.DefaultTTL
 	}
-	n := b.Len()
+	n := b.TotalLen()
 	if n+wire.IPv4MinHeaderLen > maxDatagram {
 		s.drop(DropTooBig)
 		s.release(b)

@@ -107,3 +107,54 @@ func BenchmarkTCPStream(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkTCPShortConnection is the bench's connection-rate operation on
+// a memlink pair: connect, one 64-byte framed echo, close, with both
+// stacks' allocations counted (-benchmem).
+func BenchmarkTCPShortConnection(b *testing.B) {
+	p := newTCPPair(b, tcpPairOptions{})
+	ln, err := p.b.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), 5003))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() { // ends when the listener closes
+		buf := make([]byte, 68)
+		for {
+			s, err := ln.AcceptTCP()
+			if err != nil {
+				served <- nil
+				return
+			}
+			if _, err := io.ReadFull(s, buf); err == nil {
+				_, err = s.Write(buf)
+			}
+			s.Close()
+			if err != nil {
+				served <- err
+				return
+			}
+		}
+	}()
+	msg, resp := make([]byte, 68), make([]byte, 68)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := p.a.DialTCP(dialCtx(b), netip.AddrPortFrom(p.bAddr, 5003))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, resp); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+	b.StopTimer()
+	ln.Close()
+	if err := <-served; err != nil {
+		b.Fatal(err)
+	}
+}

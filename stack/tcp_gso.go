@@ -61,7 +61,7 @@ func gsoable(seg *tcp.Segment) bool {
 // when seg cannot continue it. Caller holds c.mu (inside tc.Output).
 func (c *TCPConn) emitGSO(seg *tcp.Segment, max int) {
 	g := &c.gso
-	if g.b != nil && g.join(seg, max) {
+	if g.b != nil && g.join(seg, max, c.st.gather) {
 		return
 	}
 	c.flushGSO()
@@ -80,17 +80,25 @@ func (c *TCPConn) emitGSO(seg *tcp.Segment, max int) {
 	}
 }
 
-// join appends seg's payload to the batch if it continues it.
-func (g *gsoBatch) join(seg *tcp.Segment, max int) bool {
+// join appends seg's payload to the batch if it continues it: a copy
+// behind the others, or, when the link gathers, a reference to where it
+// lies in the send buffer (the batch's tail; see below).
+func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
 	p := seg.Payload
 	if g.closed || seg.Seq != g.next || len(p) > g.mss ||
 		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts || seg.ECN&ecnMask != g.ecn ||
-		g.b.Len()+len(p) > max {
+		g.b.TotalLen()+len(p) > max {
 		return false
 	}
 	b := g.b
-	copy(b.buf[b.end:b.end+len(p)], p)
-	b.end += len(p)
+	if gather {
+		if !b.extendTail(p) {
+			return false
+		}
+	} else {
+		copy(b.buf[b.end:b.end+len(p)], p)
+		b.end += len(p)
+	}
 	g.segs++
 	g.next = g.next.Add(len(p))
 	if len(p) < g.mss || seg.Flags&tcp.PSH != 0 {
@@ -99,6 +107,40 @@ func (g *gsoBatch) join(seg *tcp.Segment, max int) bool {
 		g.closed = true
 		b.buf[b.off+13] |= uint8(tcp.PSH)
 	}
+	return true
+}
+
+// extendTail appends p to b's tail: to its last slice when p follows it in
+// memory (consecutive segments from the send buffer's ring), else as a
+// new slice (the ring wrapped). It reports false when the tail is full.
+//
+// Sending the payload from the send buffer, not a copy, is safe because
+// the frame leaves (Link.WriteBatch returns, the kernel having copied it)
+// before anything can change those bytes, with one exception that does no
+// harm. The ring never moves the bytes it holds (growing it makes a new
+// array; the old one stays alive while a frame points into it), and the
+// application writes only into free space. Bytes become free when they
+// are acknowledged, and a segment's bytes cannot be acknowledged before
+// the segment was sent, except for a retransmission whose original gets
+// acknowledged while the retransmission waits in the transmit queue. Then
+// the application may overwrite the acknowledged prefix before the frame
+// leaves, the frame carries other bytes there (its checksum is the
+// kernel's, computed over what it sends), and the receiver, which has
+// those sequence numbers already, discards them as duplicates (RFC 9293
+// §3.10.7.4). The part not yet acknowledged is still held, unchanged.
+func (b *Buffer) extendTail(p []byte) bool {
+	if b.ntail > 0 {
+		t := b.tail[b.ntail-1]
+		if len(p) > 0 && cap(t)-len(t) >= len(p) && &t[:len(t)+1][len(t)] == &p[0] {
+			b.tail[b.ntail-1] = t[:len(t)+len(p)]
+			return true
+		}
+	}
+	if b.ntail == len(b.tail) {
+		return false
+	}
+	b.tail[b.ntail] = p
+	b.ntail++
 	return true
 }
 
@@ -115,7 +157,7 @@ func (c *TCPConn) flushGSO() {
 	if g.segs > 1 {
 		d := b.Bytes()
 		d[16], d[17] = 0, 0
-		ps := wire.PseudoHeaderSum(wire.ProtoTCP, g.src, g.dst, uint16(len(d)))
+		ps := wire.PseudoHeaderSum(wire.ProtoTCP, g.src, g.dst, uint16(b.TotalLen()))
 		d[16], d[17] = byte(ps>>8), byte(ps)
 		hdr := wire.EthernetHeaderLen + wire.IPv4MinHeaderLen
 		b.gso = nic.Offload{

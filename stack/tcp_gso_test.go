@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tcpbox/tcpbox/nic"
+	"github.com/tcpbox/tcpbox/nic/impair"
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
 
@@ -21,17 +22,24 @@ import (
 // piece, and the TCP checksum finished from the partial (pseudo-header)
 // sum the sender left, with the length replaced by the piece's. A wrong
 // partial sum therefore reaches the peer as a bad checksum.
+//
+// With gather set it also takes frames in pieces (nic.Gatherer), as
+// afpacket does, and counts them.
 type segLink struct {
 	nic.Link
+	gather   bool
 	mu       sync.Mutex
 	out      []nic.Frame
 	bufs     [][]byte
+	flat     []byte
 	supers   atomic.Int64
 	pieces   atomic.Int64
+	tailed   atomic.Int64 // frames that came with a Tail
 	badFrame atomic.Int64
 }
 
 func (l *segLink) GSOMaxSize() int { return 65535 + 14 }
+func (l *segLink) Gathers() bool   { return l.gather }
 
 func (l *segLink) WriteBatch(frames []nic.Frame) (int, error) {
 	l.mu.Lock()
@@ -39,6 +47,19 @@ func (l *segLink) WriteBatch(frames []nic.Frame) (int, error) {
 	l.out = l.out[:0]
 	used := 0
 	for _, f := range frames {
+		if len(f.Tail) > 0 {
+			l.tailed.Add(1)
+			if !l.gather || f.Offload.GSOType == 0 || len(f.Tail) > nic.MaxTail {
+				l.badFrame.Add(1)
+				continue
+			}
+			// One flat copy per call is enough: segment copies out of it.
+			l.flat = append(l.flat[:0], f.Data...)
+			for _, t := range f.Tail {
+				l.flat = append(l.flat, t...)
+			}
+			f = nic.Frame{Data: l.flat, Offload: f.Offload}
+		}
 		if f.Offload.GSOType == 0 {
 			l.out = append(l.out, nic.Frame{Data: f.Data})
 			continue
@@ -98,27 +119,63 @@ func (l *segLink) segment(f nic.Frame, used *int) error {
 }
 
 // Both stacks on links that segment: bulk data both ways leaves as
-// super-segments and arrives intact (SHA-256) with no checksum drops.
+// super-segments and arrives intact (SHA-256) with no checksum drops;
+// with payloads copied behind the headers, with payloads sent from the
+// send buffer in pieces (gather), and in pieces through 3% loss, where
+// retransmissions join super-segments too.
 func TestTCPGSOTransfer(t *testing.T) {
-	var la, lb *segLink
-	p := newTCPPair(t, tcpPairOptions{wrap: func(a, b nic.Link) (nic.Link, nic.Link) {
-		la, lb = &segLink{Link: a}, &segLink{Link: b}
-		return la, lb
-	}})
-	transferBothWays(t, p, 8<<20, 60*time.Second)
-	for name, l := range map[string]*segLink{"a": la, "b": lb} {
-		if l.badFrame.Load() != 0 {
-			t.Errorf("%s: %d malformed super-frames", name, l.badFrame.Load())
-		}
-		if l.supers.Load() == 0 || l.pieces.Load() < 2*l.supers.Load() {
-			t.Errorf("%s: %d super-frames cut into %d pieces", name, l.supers.Load(), l.pieces.Load())
-		}
-		t.Logf("%s: %d super-frames, %d pieces", name, l.supers.Load(), l.pieces.Load())
-	}
-	for name, s := range map[string]*Stack{"a": p.a, "b": p.b} {
-		if n := s.Stats().Drops[DropTCPChecksum]; n != 0 {
-			t.Errorf("%s: %d checksum drops", name, n)
-		}
+	for _, tc := range []struct {
+		name   string
+		gather bool
+		loss   float64
+	}{
+		{"copy", false, 0},
+		{"gather", true, 0},
+		{"gather-loss", true, 0.03},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var la, lb *segLink
+			p := newTCPPair(t, tcpPairOptions{wrap: func(a, b nic.Link) (nic.Link, nic.Link) {
+				if tc.loss > 0 {
+					d := impair.Direction{Loss: tc.loss}
+					a = impair.Wrap(a, impair.Profile{TX: d, RX: d}, 7)
+				}
+				la, lb = &segLink{Link: a, gather: tc.gather}, &segLink{Link: b, gather: tc.gather}
+				return la, lb
+			}})
+			size := int64(8 << 20)
+			if tc.loss > 0 {
+				size = 2 << 20
+			}
+			transferBothWays(t, p, size, 120*time.Second)
+			for name, l := range map[string]*segLink{"a": la, "b": lb} {
+				if l.badFrame.Load() != 0 {
+					t.Errorf("%s: %d malformed super-frames", name, l.badFrame.Load())
+				}
+				if l.supers.Load() == 0 || l.pieces.Load() < 2*l.supers.Load() {
+					t.Errorf("%s: %d super-frames cut into %d pieces", name, l.supers.Load(), l.pieces.Load())
+				}
+				if tailed := l.tailed.Load(); tc.gather != (tailed > 0) {
+					t.Errorf("%s: %d frames in pieces, gather %v", name, tailed, tc.gather)
+				}
+				t.Logf("%s: %d super-frames, %d pieces, %d frames given in pieces", name, l.supers.Load(), l.pieces.Load(), l.tailed.Load())
+			}
+			for name, s := range map[string]*Stack{"a": p.a, "b": p.b} {
+				if n := s.Stats().Drops[DropTCPChecksum]; n != 0 {
+					t.Errorf("%s: %d checksum drops", name, n)
+				}
+			}
+			if tc.loss > 0 {
+				var retrans uint64
+				for _, i := range p.a.TCPConnections() {
+					retrans += uint64(i.TotalRetrans)
+				}
+				for _, i := range p.b.TCPConnections() {
+					retrans += uint64(i.TotalRetrans)
+				}
+				t.Logf("%d retransmissions", retrans)
+			}
+		})
 	}
 }
 
@@ -129,10 +186,16 @@ func TestTCPGSOZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop buffers at random")
 	}
+	for _, gather := range []bool{false, true} {
+		t.Run(fmt.Sprintf("gather=%v", gather), func(t *testing.T) { testTCPGSOZeroAllocs(t, gather) })
+	}
+}
+
+func testTCPGSOZeroAllocs(t *testing.T, gather bool) {
 	var la *segLink
 	p := newTCPPair(t, tcpPairOptions{wrap: func(a, b nic.Link) (nic.Link, nic.Link) {
-		la = &segLink{Link: a}
-		return la, &segLink{Link: b}
+		la = &segLink{Link: a, gather: gather}
+		return la, &segLink{Link: b, gather: gather}
 	}})
 	ln, err := p.b.ListenTCP(netip.AddrPortFrom(netip.IPv4Unspecified(), 5003))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcpbox/tcpbox/nic"
 	"github.com/tcpbox/tcpbox/stack/tcp"
 	"github.com/tcpbox/tcpbox/stack/wire"
 )
@@ -32,7 +33,10 @@ type tcpStack struct {
 
 	// gsoMax is the longest TCP super-segment (TCP header and data) the
 	// link segments itself, 0 when it does not (tcp_gso.go).
-	gsoMax             int
+	gsoMax int
+	// gather: super-segments carry their payload as a Tail pointing
+	// into the send buffer instead of a copy (tcp_gso.go).
+	gather             bool
 	gsoSegs, gsoFrames atomic.Uint64 // segments sent inside super-segments, and those
 
 	rxb tcpRxBatch // connections to flush at the end of the receive batch
@@ -82,6 +86,7 @@ func newTCPStack(s *Stack) *tcpStack {
 	if l, ok := s.link.(gsoLink); ok {
 		if m := l.GSOMaxSize(); m > 0 {
 			t.gsoMax = min(m-wire.EthernetHeaderLen, maxDatagram) - wire.IPv4MinHeaderLen
+			t.gather = nic.Gathers(s.link) && !s.opts.CopySend
 		}
 	}
 	return t

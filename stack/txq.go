@@ -130,8 +130,8 @@ func (q *txQueue) push(s *Stack, b *Buffer) {
 		q.frames = make([]nic.Frame, 0, txBatch)
 	}
 	q.bufs = append(q.bufs, b)
-	q.frames = append(q.frames, nic.Frame{Data: b.Bytes(), Offload: b.gso})
-	if len(b.Bytes()) > bareFrame {
+	q.frames = append(q.frames, nic.Frame{Data: b.Bytes(), Tail: b.tail[:b.ntail], Offload: b.gso})
+	if b.TotalLen() > bareFrame {
 		q.big++
 	}
 	if q.holders == 0 || len(q.bufs) >= txBatch {

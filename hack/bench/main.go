@@ -61,8 +61,9 @@ func main() {
 		}
 		return nil
 	})
-	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 ring instead of recvmmsg (an A/B knob; the product default is recvmmsg)")
+	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 block ring (as -tcpbox-rx v3; the product default is the TPACKET_V2 frame ring)")
 	flag.BoolVar(&tcpboxCopyRx, "tcpbox-copyrx", false, "tcpbox copies every received payload into the receive buffer (stack.Options.CopyReceive), as before frames were lent")
+	flag.BoolVar(&tcpboxCopySend, "tcpbox-copysend", false, "tcpbox copies super-segments' payloads behind their headers instead of sending them from the send buffer (stack.Options.CopySend)")
 	flag.BoolVar(&tcpboxNoGRO, "tcpbox-nogro", false, "tcpbox hands every received segment to TCP on its own (stack.Options.NoGRO)")
 	flag.BoolVar(&kernelIngress, "kernel-ingress", false, "leave the kernel routing the AF_PACKET servers' frames (no ingress drop, as before appliance/nicsetup.DropIngress; gVisor and tcpbox alike)")
 	flag.StringVar(&tcpboxBusy, "tcpbox-busypoll", "", "tcpbox's link busy-poll time (a Go duration, 0 for off); empty for the appliance's default (config link.busy_poll)")
@@ -123,6 +124,9 @@ var tcpboxBusy string
 // tcpboxCopyRx is -tcpbox-copyrx: passed to the tcpbox server as -copyrx.
 var tcpboxCopyRx bool
 
+// tcpboxCopySend is -tcpbox-copysend: passed to the tcpbox server as -copysend.
+var tcpboxCopySend bool
+
 // tcpboxNoGRO is -tcpbox-nogro: passed to the tcpbox server as -nogro.
 var tcpboxNoGRO bool
 
@@ -144,6 +148,9 @@ func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	}
 	if tcpboxCopyRx && kind == "tcpbox" {
 		args = append(args, "-copyrx")
+	}
+	if tcpboxCopySend && kind == "tcpbox" {
+		args = append(args, "-copysend")
 	}
 	if tcpboxNoGRO && kind == "tcpbox" {
 		args = append(args, "-nogro")

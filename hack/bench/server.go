@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/tcpbox/tcpbox/appliance/nicsetup"
 	"github.com/tcpbox/tcpbox/config"
+	"github.com/tcpbox/tcpbox/stack"
 	"io"
 	"net"
 	"os"
@@ -44,6 +45,7 @@ func serveMain(args []string) {
 	ring := fs.Bool("ring", false, "tcpbox: receive through the TPACKET_V3 ring instead of recvmmsg (= -rx v3)")
 	rx := fs.String("rx", "", "tcpbox: receive path, recvmmsg, v2 or v2:SLOTS (TPACKET_V2 frame ring) or v3 (TPACKET_V3 block ring); empty for afpacket's default")
 	busy := fs.Duration("busypoll", config.Defaults().Link.BusyPoll.D(), "tcpbox: link busy-poll time (0 for off); default the appliance's")
+	copySend := fs.Bool("copysend", false, "tcpbox: copy super-segments' payloads behind their headers (stack.Options.CopySend)")
 	copyRx := fs.Bool("copyrx", false, "tcpbox: copy every received payload (stack.Options.CopyReceive) instead of reading from lent frames")
 	noGRO := fs.Bool("nogro", false, "tcpbox: no receive coalescing (stack.Options.NoGRO)")
 	kernelIngress := fs.Bool("kernel-ingress", false, "gvisor and tcpbox: leave the kernel routing the interface's frames (no ingress drop, as before appliance/nicsetup.DropIngress)")
@@ -80,7 +82,7 @@ func serveMain(args []string) {
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
-		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, *copyRx, *noGRO)
+		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, stack.Options{CopyReceive: *copyRx, CopySend: *copySend, NoGRO: *noGRO})
 	default:
 		fatalf("unknown server kind %q", *kind)
 	}

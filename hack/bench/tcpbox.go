@@ -15,9 +15,8 @@ import (
 // startTCPBox runs tcpbox's own stack on an AF_PACKET link bound to iface,
 // as the appliance does; rx selects afpacket's receive path (rxMode), busy
 // the link's busy-poll time (the appliance's default unless -busypoll);
-// copyRx turns off receiving into lent frames (stack.Options.CopyReceive),
-// noGRO receive coalescing (stack.Options.NoGRO).
-func startTCPBox(iface, cidr, rx string, busy time.Duration, copyRx, noGRO bool) (listenFunc, func() serverStats, func()) {
+// so carries the comparison knobs (CopyReceive, CopySend, NoGRO).
+func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (listenFunc, func() serverStats, func()) {
 	o := afpacket.Options{BusyPoll: busy}
 	if slots, ok := strings.CutPrefix(rx, "v2:"); ok {
 		// v2:N is the frame ring with N slots.
@@ -40,7 +39,8 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, copyRx, noGRO bool)
 	if err != nil {
 		fatalf("tcpbox: %v", err)
 	}
-	s, err := stack.New(link, stack.Options{Addr: netip.MustParsePrefix(cidr), CopyReceive: copyRx, NoGRO: noGRO})
+	so.Addr = netip.MustParsePrefix(cidr)
+	s, err := stack.New(link, so)
 	if err != nil {
 		fatalf("tcpbox: %v", err)
 	}

@@ -15,7 +15,10 @@ import (
 // checksum leaves as MSS-sized segments even with every offload off on
 // the veth (the kernel's software GSO cuts it, which it does only off the
 // PACKET_QDISC_BYPASS path): sequence numbers advance,
-// PSH stays on the last piece only, and every checksum verifies.
+// PSH stays on the last piece only, and every checksum verifies. The
+// same super-frame given in pieces (Frame.Tail: headers and a few bytes,
+// then the payload in two slices) arrives the same. A link without
+// PACKET_VNET_HDR refuses a frame in pieces with an error.
 func TestOffloadTCPGSOSent(t *testing.T) {
 	testbed.Require(t, "ethtool")
 	a, b := testbed.NewNS(t, "a"), testbed.NewNS(t, "b")
@@ -36,7 +39,25 @@ func TestOffloadTCPGSOSent(t *testing.T) {
 	}
 	f := tcpFrame(la.MAC(), lb.MAC(), 1000, payload)
 	off := nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 16, GSOType: 1, GSOSize: mss, HdrLen: 54}
-	if _, err := lb.WriteBatch([]nic.Frame{{Data: f, Offload: off}}); err != nil {
+	if !lb.Gathers() || la.Gathers() {
+		t.Fatalf("Gathers: %v with PACKET_VNET_HDR, %v without", lb.Gathers(), la.Gathers())
+	}
+	whole := nic.Frame{Data: f, Offload: off}
+	pieces := nic.Frame{Data: f[:54+100], Tail: [][]byte{f[54+100 : 54+3000], f[54+3000:]}, Offload: off}
+	if pieces.Len() != len(f) {
+		t.Fatalf("pieces of %d bytes, frame of %d", pieces.Len(), len(f))
+	}
+	if _, err := la.WriteBatch([]nic.Frame{pieces}); err == nil {
+		t.Fatal("a link without PACKET_VNET_HDR took a frame in pieces")
+	}
+	for _, fr := range []nic.Frame{whole, pieces} {
+		checkGSOPieces(t, lb, la, fr, payload, mss, n)
+	}
+}
+
+func checkGSOPieces(t *testing.T, lb, la *Link, fr nic.Frame, payload []byte, mss, n int) {
+	t.Helper()
+	if _, err := lb.WriteBatch([]nic.Frame{fr}); err != nil {
 		t.Fatal(err)
 	}
 	got := readTCP(t, la, n, 20*time.Second)

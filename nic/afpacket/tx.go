@@ -28,11 +28,14 @@ type txState struct {
 	fn          func(fd uintptr)
 }
 
+// Each message has per iovec slots: the virtio_net_hdr (with
+// PACKET_VNET_HDR), the frame's Data, and with PACKET_VNET_HDR up to
+// nic.MaxTail slices of its Tail (Gathers).
 func (t *txState) init(l *Link, batch int) {
 	t.l = l
 	t.per = 1
 	if l.vnet {
-		t.per = 2
+		t.per = 2 + nic.MaxTail
 	}
 	t.hdrs = make([][vnetHdrLen]byte, batch)
 	t.iovs = make([]unix.Iovec, batch*t.per)
@@ -44,10 +47,23 @@ func (t *txState) init(l *Link, batch int) {
 			iov[0].SetLen(vnetHdrLen)
 		}
 		t.msgs[i].Hdr.Iov = &iov[0]
-		t.msgs[i].Hdr.SetIovlen(t.per)
 	}
 	t.fn = t.send
 }
+
+// data returns message k's iovec slots after the virtio_net_hdr.
+func (t *txState) data(k int) []unix.Iovec {
+	iov := t.iovs[k*t.per : k*t.per+t.per]
+	if t.l.vnet {
+		return iov[1:]
+	}
+	return iov
+}
+
+// Gathers reports whether WriteBatch takes frames with a Tail: with
+// PACKET_VNET_HDR, the only mode in which the stack sends super-segments,
+// whose payload is what a Tail carries.
+func (l *Link) Gathers() bool { return l.vnet }
 
 func (t *txState) send(fd uintptr) {
 	n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&t.msgs[t.from])), uintptr(t.count), unix.MSG_DONTWAIT, 0, 0)
@@ -94,21 +110,35 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 		var tooBig error // stops the batch after the frames before it
 		for k < len(t.msgs) && done+k < len(frames) {
 			f := &frames[done+k]
-			if len(f.Data) > l.limit(f) {
-				tooBig = fmt.Errorf("afpacket: %s: frame of %d bytes, limit %d: %w", l.name, len(f.Data), l.limit(f), nic.ErrTooBig)
+			size := f.Len()
+			if size > l.limit(f) {
+				tooBig = fmt.Errorf("afpacket: %s: frame of %d bytes, limit %d: %w", l.name, size, l.limit(f), nic.ErrTooBig)
 				break
 			}
 			if len(f.Data) < nic.EthernetHeaderLen {
 				tooBig = fmt.Errorf("afpacket: %s: frame of %d bytes, shorter than an Ethernet header", l.name, len(f.Data))
 				break
 			}
-			iov := &t.iovs[k*t.per+t.per-1]
-			iov.Base = &f.Data[0]
-			iov.SetLen(len(f.Data))
+			iov := t.data(k)
+			if len(f.Tail) > len(iov)-1 {
+				tooBig = fmt.Errorf("afpacket: %s: frame in %d pieces, this link takes at most %d", l.name, 1+len(f.Tail), len(iov))
+				break
+			}
+			iov[0].Base = &f.Data[0]
+			iov[0].SetLen(len(f.Data))
+			n := 1
+			for _, p := range f.Tail {
+				if len(p) > 0 {
+					iov[n].Base = &p[0]
+					iov[n].SetLen(len(p))
+					n++
+				}
+			}
+			t.msgs[k].Hdr.SetIovlen(t.per - len(iov) + n)
 			if l.vnet {
 				encodeVnet(t.hdrs[k][:], &f.Offload)
 			}
-			bytes += uint64(len(f.Data))
+			bytes += uint64(size)
 			k++
 		}
 		if k > 0 {
@@ -133,7 +163,9 @@ func (l *Link) sendAll(k int) error {
 	defer func() {
 		// Do not keep the caller's buffers reachable.
 		for i := 0; i < k; i++ {
-			t.iovs[i*t.per+t.per-1].Base = nil
+			for j := range t.data(i) {
+				t.data(i)[j].Base = nil
+			}
 		}
 	}()
 	t.from = 0

@@ -6,8 +6,8 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// completeChecksum writes into dst (len(dst) >= len(frame)) a copy of
-// frame with the checksum that its Offload left unfinished folded in, as
+// completeChecksum writes into dst (len(dst) >= len(frame); dst may be
+// frame itself, to complete it in place) a copy of frame with the checksum that its Offload left unfinished folded in, as
 // the NIC would have on the wire: the field at CsumStart+CsumOffset holds
 // the pseudo-header sum, and the ones' complement sum of everything from
 // CsumStart to the end goes over it (RFC 1071 §1; the virtio_net_hdr
@@ -18,7 +18,9 @@ func completeChecksum(dst, frame []byte, off *nic.Offload) bool {
 	if start >= len(frame) || field+2 > len(frame) {
 		return false
 	}
-	copy(dst, frame)
+	if &dst[0] != &frame[0] {
+		copy(dst, frame)
+	}
 	var sum uint32
 	b := dst[start:len(frame)]
 	for len(b) >= 2 {

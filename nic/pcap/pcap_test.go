@@ -423,3 +423,52 @@ func TestWrapForwardsOptional(t *testing.T) {
 		t.Errorf("plain link: GSOMaxSize %d, MaxFrameLen %d, RxPending %v", g, m, p)
 	}
 }
+
+// gatherLink takes frames in pieces (nic.Gatherer) and keeps what it is
+// given.
+type gatherLink struct {
+	nic.Link
+	got []nic.Frame
+}
+
+func (*gatherLink) Gathers() bool { return true }
+func (g *gatherLink) WriteBatch(frames []nic.Frame) (int, error) {
+	g.got = append(g.got, frames...)
+	return len(frames), nil
+}
+
+// TestWrapRecordsPieces: a frame given in pieces (Frame.Tail) with a
+// partial checksum is recorded whole, its checksum completed, and passed
+// on in its pieces, unchanged; the tee gathers exactly when the link
+// behind it does.
+func TestWrapRecordsPieces(t *testing.T) {
+	full := udpFrame(7, payload(1, 333))
+	partial := append([]byte(nil), full...)
+	ps := sum(partial[26:34], 17+uint32(len(partial)-34))
+	binary.BigEndian.PutUint16(partial[40:], fold(ps))
+	off := nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 6}
+	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
+	defer a.Close()
+	defer b.Close()
+	if WrapSink(a, discard{}, nil).Gathers() {
+		t.Fatal("the tee gathers in front of a link that does not")
+	}
+	g := &gatherLink{Link: a}
+	var buf bytes.Buffer
+	w := Wrap(g, &buf, Options{})
+	if !w.Gathers() {
+		t.Fatal("the tee does not gather in front of a link that does")
+	}
+	head, t1, t2 := partial[:50], partial[50:200], partial[200:]
+	if _, err := w.WriteBatch([]nic.Frame{{Data: head, Tail: [][]byte{t1, t2}, Offload: off}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.got) != 1 || len(g.got[0].Tail) != 2 || !bytes.Equal(g.got[0].Data, partial[:50]) ||
+		!bytes.Equal(g.got[0].Tail[0], partial[50:200]) || !bytes.Equal(g.got[0].Tail[1], partial[200:]) {
+		t.Fatalf("passed on %+v", g.got)
+	}
+	recs := readAll(t, &buf)
+	if len(recs) != 1 || !bytes.Equal(recs[0].Data, full) {
+		t.Fatalf("recorded %d frames; want the whole frame with its checksum", len(recs))
+	}
+}

@@ -43,8 +43,9 @@ type Link struct {
 	clock func() time.Time
 	raw   bool
 
-	fixMu sync.Mutex // guards fix
+	fixMu sync.Mutex // guards fix and whole
 	fix   []byte     // scratch for frames whose checksum is completed
+	whole []byte     // scratch for frames given in pieces (Frame.Tail)
 	werr  *Writer    // set when Wrap made the Writer, for Err
 	herr  error      // error writing the file header
 }
@@ -98,7 +99,7 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	limit := l.Link.MTU() + nic.EthernetHeaderLen + 4
 	k := 0
-	for k < len(frames) && (len(frames[k].Data) <= limit || frames[k].Offload.GSOType != 0) {
+	for k < len(frames) && (frames[k].Len() <= limit || frames[k].Offload.GSOType != 0) {
 		k++
 	}
 	l.record(frames[:k])
@@ -112,21 +113,44 @@ func (l *Link) record(frames []nic.Frame) {
 	now := l.clock()
 	for i := range frames {
 		f := &frames[i]
-		if f.Offload.NeedsChecksum && !l.raw {
-			l.fixMu.Lock()
-			if cap(l.fix) < len(f.Data) {
-				l.fix = make([]byte, max(len(f.Data), 2048))
-			}
-			if completeChecksum(l.fix, f.Data, &f.Offload) {
-				l.sink.WriteFrame(now, l.fix[:len(f.Data)])
-				l.fixMu.Unlock()
-				continue
-			}
-			l.fixMu.Unlock()
+		fix := f.Offload.NeedsChecksum && !l.raw
+		if !fix && len(f.Tail) == 0 {
+			l.sink.WriteFrame(now, f.Data)
+			continue
 		}
-		l.sink.WriteFrame(now, f.Data)
+		l.fixMu.Lock()
+		data := f.Data
+		if len(f.Tail) > 0 {
+			// A frame in pieces (nic.Gatherer) is recorded whole.
+			n := f.Len()
+			if cap(l.whole) < n {
+				l.whole = make([]byte, max(n, 2048))
+			}
+			data = l.whole[:copy(l.whole, f.Data)]
+			for _, t := range f.Tail {
+				data = append(data, t...)
+			}
+		}
+		if fix {
+			dst := data // the whole frame is our copy already: complete it there
+			if len(f.Tail) == 0 {
+				if cap(l.fix) < len(data) {
+					l.fix = make([]byte, max(len(data), 2048))
+				}
+				dst = l.fix[:len(data)]
+			}
+			if completeChecksum(dst, data, &f.Offload) {
+				data = dst
+			}
+		}
+		l.sink.WriteFrame(now, data)
+		l.fixMu.Unlock()
 	}
 }
+
+// Gathers reports whether the wrapped link takes frames with a Tail: the
+// wrapper records them whole and passes them on as they are.
+func (l *Link) Gathers() bool { return nic.Gathers(l.Link) }
 
 // Err returns the first error writing the pcap stream, if Wrap made it.
 func (l *Link) Err() error {

@@ -73,7 +73,12 @@ type Segment struct {
 	// writes it there.
 	ECN uint8
 	// Payload is packet memory on input (valid during the call only) and
-	// send-buffer memory on output (valid during emit only).
+	// send-buffer memory on output. The send buffer never moves the bytes
+	// it holds and reuses them only once they are acknowledged, so an
+	// emitted payload keeps its bytes after emit for as long as they are
+	// unacknowledged (the glue sends super-segments' payloads from there,
+	// stack/tcp_gso.go); the memory itself stays valid, and may be
+	// rewritten once the bytes are acknowledged.
 	Payload []byte
 	// Lender, on input, may let the receive buffer keep Payload's memory
 	// instead of copying it (recvbuf.go); nil means copy.
