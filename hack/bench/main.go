@@ -81,9 +81,27 @@ func main() {
 	res := &results{Started: time.Now().UTC().Format(time.RFC3339), Reps: *reps, Duration: dur.String(), Figures: map[string]map[string]float64{}}
 	for _, mode := range strings.Split(*modes, ",") {
 		tb.offloads(mode == "on")
-		for _, kind := range strings.Split(*servers, ",") {
-			fmt.Fprintf(os.Stderr, "bench: offloads %s, server %s\n", mode, kind)
-			measureServer(tb, self, kind, mode, *reps, *dur, *idle, res)
+		// The repetitions take turns: each runs every server once, so a
+		// slow drift of this shared machine reaches all of them alike
+		// and the ratios compare measurements minutes, not a quarter of
+		// an hour, apart.
+		kinds := strings.Split(*servers, ",")
+		samples := make([]*serverSamples, len(kinds))
+		for i := range samples {
+			samples[i] = newServerSamples()
+		}
+		for rep := 0; rep < *reps; rep++ {
+			for i, kind := range kinds {
+				fmt.Fprintf(os.Stderr, "bench: offloads %s, server %s, repetition %d of %d\n", mode, kind, rep+1, *reps)
+				idleConns := 0
+				if rep == 0 {
+					idleConns = *idle
+				}
+				measureServer(tb, self, kind, mode, *dur, idleConns, samples[i])
+			}
+		}
+		for i, kind := range kinds {
+			samples[i].report(res, mode, kind)
 		}
 	}
 	res.print(os.Stdout, strings.Split(*modes, ","))
@@ -262,82 +280,93 @@ func median(v []float64) float64 {
 	return v[len(v)/2]
 }
 
-func measureServer(tb *testbed, self, kind, mode string, reps int, dur time.Duration, idle int, res *results) {
+// serverSamples collects one server's measurements over the
+// repetitions; report sets their medians.
+type serverSamples struct {
+	figs  map[string]float64 // set once (idle memory)
+	reps  map[string][]float64
+	drops float64
+	ran   bool
+}
+
+func newServerSamples() *serverSamples {
+	return &serverSamples{figs: map[string]float64{}, reps: map[string][]float64{}}
+}
+
+func (ss *serverSamples) add(fig string, v float64) { ss.reps[fig] = append(ss.reps[fig], v) }
+
+func (ss *serverSamples) report(res *results, mode, kind string) {
+	for k, v := range ss.figs {
+		res.set(mode, k, kind, v)
+	}
+	for k, v := range ss.reps {
+		res.set(mode, k, kind, median(v))
+	}
+	if ss.ran {
+		res.set(mode, "afpacket_rx_drops", kind, ss.drops)
+	}
+}
+
+// measureServer starts a fresh server, measures one repetition of every
+// selected operation (idle memory first, with idle > 0) and stops it; the
+// kernel's drops on its AF_PACKET socket add up over the repetitions.
+func measureServer(tb *testbed, self, kind, mode string, dur time.Duration, idle int, ss *serverSamples) {
 	srv, err := startServer(tb, self, kind, mode)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", kind, err)
 		return
 	}
-	set := func(fig string, v float64) { res.set(mode, fig, kind, v) }
 	timeout := dur + 30*time.Second
 
 	// Memory first, on a fresh server, so earlier bulk buffers do not
 	// hide in the baseline.
 	if idle > 0 {
 		if per, err := idleMemory(tb, self, srv.pid, idle); err == nil {
-			set("idle_bytes_per_conn", per)
+			ss.figs["idle_bytes_per_conn"] = per
 		} else {
 			fmt.Fprintf(os.Stderr, "bench: %s idle: %v\n", kind, err)
 		}
 	}
-	var cpuPerGB []float64
-	bulk := map[string][]float64{}
-	rtt := map[string][]float64{}
-	var cps []float64
-	for rep := 0; rep < reps; rep++ {
-		for _, op := range []string{"upload", "download"} {
-			for _, p := range []int{1, 4} {
-				if !wantOp(fmt.Sprintf("%s_p%d", op, p)) {
-					continue
-				}
-				c0 := cpuSeconds(srv.pid)
-				r, err := runClient(tb, self, timeout, "-op", op, "-p", strconv.Itoa(p), "-d", dur.String())
-				if err != nil || r.Bytes == 0 {
-					fmt.Fprintf(os.Stderr, "bench: %s %s -p %d: %v %+v\n", kind, op, p, err, r)
-					continue
-				}
-				bulk[fmt.Sprintf("%s_p%d_gbps", op, p)] = append(bulk[fmt.Sprintf("%s_p%d_gbps", op, p)], r.Gbps)
-				if p == 1 {
-					cpuPerGB = append(cpuPerGB, (cpuSeconds(srv.pid)-c0)/(float64(r.Bytes)/1e9))
-				}
-			}
-		}
-		for _, size := range []int{64, 1400} {
-			if !wantOp(fmt.Sprintf("rr%d", size)) {
+	for _, op := range []string{"upload", "download"} {
+		for _, p := range []int{1, 4} {
+			if !wantOp(fmt.Sprintf("%s_p%d", op, p)) {
 				continue
 			}
-			r, err := runClient(tb, self, timeout, "-op", "rr", "-size", strconv.Itoa(size), "-d", dur.String())
-			if err != nil || r.Count == 0 {
-				fmt.Fprintf(os.Stderr, "bench: %s rr %d: %v %+v\n", kind, size, err, r)
+			c0 := cpuSeconds(srv.pid)
+			r, err := runClient(tb, self, timeout, "-op", op, "-p", strconv.Itoa(p), "-d", dur.String())
+			if err != nil || r.Bytes == 0 {
+				fmt.Fprintf(os.Stderr, "bench: %s %s -p %d: %v %+v\n", kind, op, p, err, r)
 				continue
 			}
-			rtt[fmt.Sprintf("rr%d_p50_us", size)] = append(rtt[fmt.Sprintf("rr%d_p50_us", size)], r.P50us)
-			rtt[fmt.Sprintf("rr%d_p99_us", size)] = append(rtt[fmt.Sprintf("rr%d_p99_us", size)], r.P99us)
+			ss.add(fmt.Sprintf("%s_p%d_gbps", op, p), r.Gbps)
+			if p == 1 {
+				ss.add("cpu_s_per_gb", (cpuSeconds(srv.pid)-c0)/(float64(r.Bytes)/1e9))
+			}
 		}
-		if !wantOp("crr") {
+	}
+	for _, size := range []int{64, 1400} {
+		if !wantOp(fmt.Sprintf("rr%d", size)) {
 			continue
 		}
+		r, err := runClient(tb, self, timeout, "-op", "rr", "-size", strconv.Itoa(size), "-d", dur.String())
+		if err != nil || r.Count == 0 {
+			fmt.Fprintf(os.Stderr, "bench: %s rr %d: %v %+v\n", kind, size, err, r)
+			continue
+		}
+		ss.add(fmt.Sprintf("rr%d_p50_us", size), r.P50us)
+		ss.add(fmt.Sprintf("rr%d_p99_us", size), r.P99us)
+	}
+	if wantOp("crr") {
 		r, err := runClient(tb, self, timeout, "-op", "crr", "-p", "4", "-d", dur.String())
 		if err != nil || r.Count == 0 {
 			fmt.Fprintf(os.Stderr, "bench: %s crr: %v %+v\n", kind, err, r)
 		} else {
-			cps = append(cps, r.PerSec)
+			ss.add("conn_per_sec", r.PerSec)
 		}
 	}
-	for k, v := range bulk {
-		set(k, median(v))
-	}
-	for k, v := range rtt {
-		set(k, median(v))
-	}
-	if len(cps) > 0 {
-		set("conn_per_sec", median(cps))
-	}
-	if len(cpuPerGB) > 0 {
-		set("cpu_s_per_gb", median(cpuPerGB))
-	}
 	st := srv.stop()
-	set("afpacket_rx_drops", float64(st.RxDropped))
+	ss.ran = true
+	ss.drops += float64(st.RxDropped)
 	if st.Note != "" {
 		fmt.Fprintf(os.Stderr, "bench: %s offloads %s: %s\n", kind, mode, st.Note)
 	}
