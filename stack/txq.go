@@ -86,21 +86,29 @@ func (s *Stack) releaseRxBatch(full bool) {
 	q := &s.txq
 	q.mu.Lock()
 	q.holders--
-	if q.holders > 0 || len(q.frames) == 0 {
-		q.mu.Unlock()
-		return
-	}
-	if q.big > 0 || s.closing.Load() || !(full || s.rxPending()) {
-		q.flush(s)
+	bare := q.holders == 0 && len(q.frames) > 0 && q.big == 0 && !s.closing.Load()
+	if !bare {
+		if q.holders == 0 {
+			q.flush(s)
+		}
 		q.mu.Unlock()
 		return
 	}
 	q.mu.Unlock()
-	select {
-	case q.kick <- struct{}{}:
-		s.ctr.txHandoffs.Add(1)
-	default: // txWorker has a kick waiting: it takes these frames too
+	// Asked outside mu: on the recvmmsg path it is a system call.
+	if full || s.rxPending() {
+		select {
+		case q.kick <- struct{}{}:
+			s.ctr.txHandoffs.Add(1)
+		default: // txWorker has a kick waiting: it takes these frames too
+		}
+		return
 	}
+	q.mu.Lock()
+	if q.holders == 0 {
+		q.flush(s)
+	}
+	q.mu.Unlock()
 }
 
 // txWorker writes what releaseRxBatch leaves to it, until the stack
