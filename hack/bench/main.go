@@ -10,7 +10,9 @@
 // seconds per GB moved, resident memory per idle connection with 10,000 of
 // them, and the kernel's drops on the AF_PACKET socket; each with offloads
 // off and on, medians of the repetitions, printed as a table with the
-// ratios tcpbox/kernel and tcpbox/gVisor, and as JSON.
+// ratios tcpbox/kernel and tcpbox/gVisor, and as JSON. The repetitions take
+// turns: each starts every server fresh, one after the other, so a drift of
+// the machine reaches the three servers alike.
 //
 // This is its own Go module so that gVisor never enters tcpbox's go.mod.
 package main
