@@ -174,6 +174,9 @@ func TestTCPGSOTransfer(t *testing.T) {
 					retrans += uint64(i.TotalRetrans)
 				}
 				t.Logf("%d retransmissions", retrans)
+				if retrans == 0 {
+					t.Error("no retransmissions: the loss case did not test them")
+				}
 			}
 		})
 	}

@@ -117,17 +117,18 @@ func (s *Stack) releaseRxBatch(full bool) {
 func (s *Stack) txWorker() {
 	q := &s.txq
 	for {
+		stop := false
 		select {
 		case <-s.done:
-			q.mu.Lock()
-			q.flush(s)
-			q.mu.Unlock()
-			return
+			stop = true // write what is left, then end
 		case <-q.kick:
 		}
 		q.mu.Lock()
 		q.flush(s)
 		q.mu.Unlock()
+		if stop {
+			return
+		}
 	}
 }
 

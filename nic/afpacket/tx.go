@@ -163,8 +163,9 @@ func (l *Link) sendAll(k int) error {
 	defer func() {
 		// Do not keep the caller's buffers reachable.
 		for i := 0; i < k; i++ {
-			for j := range t.data(i) {
-				t.data(i)[j].Base = nil
+			iov := t.data(i)
+			for j := range iov {
+				iov[j].Base = nil
 			}
 		}
 	}()

@@ -6,23 +6,19 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// completeChecksum writes into dst (len(dst) >= len(frame); dst may be
-// frame itself, to complete it in place) a copy of frame with the checksum that its Offload left unfinished folded in, as
-// the NIC would have on the wire: the field at CsumStart+CsumOffset holds
-// the pseudo-header sum, and the ones' complement sum of everything from
-// CsumStart to the end goes over it (RFC 1071 §1; the virtio_net_hdr
-// VIRTIO_NET_HDR_F_NEEDS_CSUM contract). It reports false, leaving dst
-// unused, if the offsets do not fit the frame.
-func completeChecksum(dst, frame []byte, off *nic.Offload) bool {
+// completeChecksum folds into frame the checksum that its Offload left
+// unfinished, as the NIC would have on the wire: the field at
+// CsumStart+CsumOffset holds the pseudo-header sum, and the ones'
+// complement sum of everything from CsumStart to the end goes over it (RFC
+// 1071 §1; the virtio_net_hdr VIRTIO_NET_HDR_F_NEEDS_CSUM contract). It
+// reports false, leaving frame as it was, if the offsets do not fit.
+func completeChecksum(frame []byte, off *nic.Offload) bool {
 	start, field := int(off.CsumStart), int(off.CsumStart)+int(off.CsumOffset)
 	if start >= len(frame) || field+2 > len(frame) {
 		return false
 	}
-	if &dst[0] != &frame[0] {
-		copy(dst, frame)
-	}
 	var sum uint32
-	b := dst[start:len(frame)]
+	b := frame[start:]
 	for len(b) >= 2 {
 		sum += uint32(b[0])<<8 | uint32(b[1])
 		b = b[2:]
@@ -40,6 +36,6 @@ func completeChecksum(dst, frame []byte, off *nic.Offload) bool {
 		// value in ones' complement.
 		c = 0xffff
 	}
-	binary.BigEndian.PutUint16(dst[field:], c)
+	binary.BigEndian.PutUint16(frame[field:], c)
 	return true
 }

@@ -43,9 +43,8 @@ type Link struct {
 	clock func() time.Time
 	raw   bool
 
-	fixMu sync.Mutex // guards fix and whole
-	fix   []byte     // scratch for frames whose checksum is completed
-	whole []byte     // scratch for frames given in pieces (Frame.Tail)
+	fixMu sync.Mutex // guards fix
+	fix   []byte     // scratch for frames recorded as a copy: completed checksums, pieces
 	werr  *Writer    // set when Wrap made the Writer, for Err
 	herr  error      // error writing the file header
 }
@@ -118,30 +117,18 @@ func (l *Link) record(frames []nic.Frame) {
 			l.sink.WriteFrame(now, f.Data)
 			continue
 		}
+		// A copy of the whole frame (a frame in pieces, nic.Gatherer, is
+		// recorded whole), its checksum completed in place.
 		l.fixMu.Lock()
-		data := f.Data
-		if len(f.Tail) > 0 {
-			// A frame in pieces (nic.Gatherer) is recorded whole.
-			n := f.Len()
-			if cap(l.whole) < n {
-				l.whole = make([]byte, max(n, 2048))
-			}
-			data = l.whole[:copy(l.whole, f.Data)]
-			for _, t := range f.Tail {
-				data = append(data, t...)
-			}
+		if n := f.Len(); cap(l.fix) < n {
+			l.fix = make([]byte, 0, max(n, 2048))
+		}
+		data := append(l.fix[:0], f.Data...)
+		for _, t := range f.Tail {
+			data = append(data, t...)
 		}
 		if fix {
-			dst := data // the whole frame is our copy already: complete it there
-			if len(f.Tail) == 0 {
-				if cap(l.fix) < len(data) {
-					l.fix = make([]byte, max(len(data), 2048))
-				}
-				dst = l.fix[:len(data)]
-			}
-			if completeChecksum(dst, data, &f.Offload) {
-				data = dst
-			}
+			completeChecksum(data, &f.Offload)
 		}
 		l.sink.WriteFrame(now, data)
 		l.fixMu.Unlock()
