@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,42 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (
 		ss := s.Stats()
 		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v; stack: %d lent, %d coalesced, %d ACK batches handed off", st, ss.RxLent, ss.RxCoalesced, ss.TxHandoffs)}
 	}
-	return listen, stats, func() { s.Close() }
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if os.Getenv("BENCH_TCPINFO") != "" {
+			printServerTCPInfo(s, stop)
+		}
+	}()
+	return listen, stats, func() {
+		close(stop)
+		<-done
+		s.Close()
+	}
+}
+
+// printServerTCPInfo prints to stderr, every 500 ms until stop closes,
+// the tcp_info of tcpbox's bulk connections (BENCH_TCPINFO=1): in a
+// download tcpbox is the sender, and its own figures say what held it
+// back (the client's tcp_info then describes only the receiver).
+func printServerTCPInfo(s *stack.Stack, stop <-chan struct{}) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		for _, ci := range s.TCPConnections() {
+			if p := ci.Local.Port(); p != portSink && p != portSource {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "bench: tcpbox tcp_info %v: cwnd %d B, unacked %d, notsent %d B, sndbuf %d B, srtt %v, busy %v, rwnd-limited %v, sndbuf-limited %v, retrans %d\n",
+				ci.Remote, ci.Cwnd, ci.Unacked, ci.NotSentBytes, ci.SndBuf, ci.SRTT, ci.BusyTime, ci.RwndLimited, ci.SndBufLimited, ci.TotalRetrans)
+		}
+	}
 }
 
 // rxMode is serve's -rx, with the older -ring meaning v3.
