@@ -85,18 +85,8 @@ func bulk(op string, par int, dur time.Duration) clientResult {
 			if os.Getenv("BENCH_TCPINFO") != "" {
 				stop := make(chan struct{})
 				defer close(stop)
-				go func() { // owned by this connection's goroutine: ends at stop
-					t := time.NewTicker(500 * time.Millisecond)
-					defer t.Stop()
-					for {
-						select {
-						case <-stop:
-							return
-						case <-t.C:
-							printTCPInfo(c)
-						}
-					}
-				}()
+				// Owned by this connection's goroutine: ends at stop.
+				go every(500*time.Millisecond, stop, func() { printTCPInfo(c) })
 			}
 			buf := make([]byte, 128<<10)
 			for time.Now().Before(deadline) {
@@ -225,4 +215,18 @@ func printTCPInfo(c net.Conn) {
 		fmt.Fprintf(os.Stderr, "tcp_info: busy %dus rwnd_limited %dus sndbuf_limited %dus snd_wnd %d cwnd %d ssthresh %d unacked %d rtt %dus min_rtt %dus retrans %d segs_out %d notsent %d\n",
 			ti.Busy_time, ti.Rwnd_limited, ti.Sndbuf_limited, ti.Snd_wnd, ti.Snd_cwnd, ti.Snd_ssthresh, ti.Unacked, ti.Rtt, ti.Min_rtt, ti.Total_retrans, ti.Segs_out, ti.Notsent_bytes)
 	})
+}
+
+// every calls fn every d until stop closes.
+func every(d time.Duration, stop <-chan struct{}, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }

@@ -59,7 +59,7 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (
 	go func() {
 		defer close(done)
 		if os.Getenv("BENCH_TCPINFO") != "" {
-			printServerTCPInfo(s, stop)
+			every(500*time.Millisecond, stop, func() { printServerTCPInfo(s) })
 		}
 	}()
 	return listen, stats, func() {
@@ -69,26 +69,17 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (
 	}
 }
 
-// printServerTCPInfo prints to stderr, every 500 ms until stop closes,
-// the tcp_info of tcpbox's bulk connections (BENCH_TCPINFO=1): in a
-// download tcpbox is the sender, and its own figures say what held it
-// back (the client's tcp_info then describes only the receiver).
-func printServerTCPInfo(s *stack.Stack, stop <-chan struct{}) {
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
+// printServerTCPInfo prints to stderr the tcp_info of tcpbox's bulk
+// connections (BENCH_TCPINFO=1, every 500 ms): in a download tcpbox is
+// the sender, and its own figures say what held it back (the client's
+// tcp_info then describes only the receiver).
+func printServerTCPInfo(s *stack.Stack) {
+	for _, ci := range s.TCPConnections() {
+		if p := ci.Local.Port(); p != portSink && p != portSource {
+			continue
 		}
-		for _, ci := range s.TCPConnections() {
-			if p := ci.Local.Port(); p != portSink && p != portSource {
-				continue
-			}
-			fmt.Fprintf(os.Stderr, "bench: tcpbox tcp_info %v: cwnd %d B, unacked %d, notsent %d B, sndbuf %d B, srtt %v, busy %v, rwnd-limited %v, sndbuf-limited %v, retrans %d\n",
-				ci.Remote, ci.Cwnd, ci.Unacked, ci.NotSentBytes, ci.SndBuf, ci.SRTT, ci.BusyTime, ci.RwndLimited, ci.SndBufLimited, ci.TotalRetrans)
-		}
+		fmt.Fprintf(os.Stderr, "bench: tcpbox tcp_info %v: cwnd %d B, unacked %d, notsent %d B, sndbuf %d B, srtt %v, busy %v, rwnd-limited %v, sndbuf-limited %v, retrans %d\n",
+			ci.Remote, ci.Cwnd, ci.Unacked, ci.NotSentBytes, ci.SndBuf, ci.SRTT, ci.BusyTime, ci.RwndLimited, ci.SndBufLimited, ci.TotalRetrans)
 	}
 }
 
