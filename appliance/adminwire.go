@@ -125,6 +125,10 @@ func (b *box) counters() []admin.Counter {
 		{Layer: "link", Name: "rx_errors", Value: st.Link.RxErrors},
 		{Layer: "link", Name: "tx_errors", Value: st.Link.TxErrors},
 		{Layer: "link", Name: "rx_busy_polled", Value: st.Link.RxBusyPolled, Help: "receive batches found by busy polling (link.busy_poll) instead of after a wake-up"},
+		{Layer: "link", Name: "rx_wait_batches", Value: st.Link.RxWaitBatches, Help: "receive batches whose oldest frame's wait in the ring was measured"},
+		{Layer: "link", Name: "rx_wait_us", Value: st.Link.RxWaitMicros, Help: "sum of those waits in microseconds (divided by rx_wait_batches: the mean); a stack that keeps up reads frames within microseconds"},
+		{Layer: "link", Name: "rx_wait_over_100us", Value: st.Link.RxWaitOver100us, Help: "receive batches whose oldest frame waited over 100 us in the ring: tcpbox was busy or not scheduled"},
+		{Layer: "link", Name: "rx_wait_over_1ms", Value: st.Link.RxWaitOver1ms, Help: "receive batches whose oldest frame waited over 1 ms in the ring"},
 	}...)
 	c = append(c, traffic("stack", st.RxFrames, st.RxBytes, st.TxFrames, st.TxBytes)...)
 	c = append(c, []admin.Counter{

@@ -99,6 +99,16 @@ type Stats struct {
 	// reader that kept polling after the link was empty, afpacket's
 	// Options.BusyPoll) rather than after a sleep.
 	RxBusyPolled uint64
+	// The receive wait, where the link can tell (afpacket's frame ring,
+	// the default): RxWaitBatches counts receive batches whose oldest
+	// frame's wait was measured, from the kernel putting it in the ring
+	// to the reader taking it, and RxWaitMicros sums those waits in
+	// microseconds; over an interval their ratio is the mean wait.
+	// RxWaitOver100us and RxWaitOver1ms count the batches that waited
+	// longer than that. A stack that keeps up reads frames within
+	// microseconds: long waits mean it was busy or not scheduled.
+	RxWaitBatches, RxWaitMicros    uint64
+	RxWaitOver100us, RxWaitOver1ms uint64
 }
 
 // Link moves batches of Ethernet frames.

@@ -37,6 +37,8 @@ const (
 	v2LenOff     = 4
 	v2SnaplenOff = 8
 	v2MacOff     = 12
+	v2SecOff     = 16
+	v2NsecOff    = 20
 
 	// v2Headroom bounds the slot's bytes in front of the frame: the
 	// aligned tpacket2_hdr and sockaddr_ll (52 bytes, padded to 80 with
@@ -225,6 +227,10 @@ func (l *Link) readFrameRing(frames []nic.Frame) (int, error) {
 		h := r.off(r.cur)
 		r.cur = (r.cur + 1) % r.slots
 		r.held++
+		if n == 0 {
+			// The batch's oldest frame: how long it waited in the ring.
+			l.noteRxWait(r.u32(h+v2SecOff), r.u32(h+v2NsecOff))
+		}
 		if st&unix.TP_STATUS_COPY != 0 {
 			if f, ok := l.nextQueued(r); ok {
 				r.bigAt[n] = r.qNext - 1

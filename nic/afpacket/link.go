@@ -52,6 +52,9 @@ type Link struct {
 	rxFrames, rxBytes, rxErrors, rxTrunc   atomic.Uint64
 	txFrames, txBytes, txDropped, txErrors atomic.Uint64
 	busyHits                               atomic.Uint64
+	// The receive wait (noteRxWait): batches measured, the sum of their
+	// waits in microseconds, and those over 100 us and over 1 ms.
+	waitBatches, waitMicros, waitOver100us, waitOver1ms atomic.Uint64
 }
 
 var _ nic.Link = (*Link)(nil)
@@ -141,7 +144,40 @@ func (l *Link) Stats() nic.Stats {
 		RxDropped: drops + l.rxTrunc.Load(),
 		TxDropped: l.txDropped.Load(),
 		RxErrors:  l.rxErrors.Load(), TxErrors: l.txErrors.Load(),
-		RxBusyPolled: l.busyHits.Load(),
+		RxBusyPolled:  l.busyHits.Load(),
+		RxWaitBatches: l.waitBatches.Load(), RxWaitMicros: l.waitMicros.Load(),
+		RxWaitOver100us: l.waitOver100us.Load(), RxWaitOver1ms: l.waitOver1ms.Load(),
+	}
+}
+
+// maxRxWait bounds a receive wait taken as real: the ring's timestamps
+// are wall-clock time (CLOCK_REALTIME, the kernel's own when the frame
+// entered the ring), and a step of the clock (NTP setting the time of a
+// Raspberry Pi that booted without one) must not count as a wait.
+const maxRxWait = 10 * time.Second
+
+// noteRxWait counts how long a frame that entered the ring at sec.nsec
+// (wall-clock time, from its slot's header) waited before the reader took
+// it: the oldest frame of each batch, so one clock read per batch. A
+// stack that keeps up takes frames within microseconds; a long wait says
+// the reader was busy or not scheduled (docs/performance.md, round
+// eight), so that figures measured through tcpbox meanwhile may say more
+// about tcpbox than about the network.
+func (l *Link) noteRxWait(sec, nsec uint32) {
+	if sec == 0 {
+		return // no timestamp
+	}
+	d := time.Duration(time.Now().UnixNano() - (int64(sec)*1e9 + int64(nsec)))
+	if d < 0 || d > maxRxWait {
+		return
+	}
+	l.waitBatches.Add(1)
+	l.waitMicros.Add(uint64(d / time.Microsecond))
+	if d > 100*time.Microsecond {
+		l.waitOver100us.Add(1)
+		if d > time.Millisecond {
+			l.waitOver1ms.Add(1)
+		}
 	}
 }
 

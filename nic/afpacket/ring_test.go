@@ -24,6 +24,7 @@ func rerunReceiveTests(t *testing.T, mode *bool) {
 	t.Run("ZeroAllocs", TestZeroAllocs)
 	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
 	t.Run("RxPending", TestRxPending)
+	t.Run("RxWait", TestRxWait)
 	if mode == &recvmmsgMode {
 		// The V3 ring does not busy-poll: its blocks reach the reader
 		// after a timeout anyway.
