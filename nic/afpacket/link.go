@@ -150,11 +150,12 @@ func (l *Link) Stats() nic.Stats {
 	}
 }
 
-// maxRxWait bounds a receive wait taken as real: the ring's timestamps
+// maxRxWait bounds a receive wait taken as real. The ring's timestamps
 // are wall-clock time (CLOCK_REALTIME: the kernel's receive timestamp of
 // the frame, taken when it reached the ring or, with timestamping on
-// elsewhere, a little earlier on its receive path), and a step of the clock (NTP setting the time of a
-// Raspberry Pi that booted without one) must not count as a wait.
+// elsewhere, a little earlier on its receive path), and a step of the
+// clock (NTP setting the time of a Raspberry Pi that booted without one)
+// must not count as a wait.
 const maxRxWait = 10 * time.Second
 
 // noteRxWait counts how long a frame that entered the ring at sec.nsec

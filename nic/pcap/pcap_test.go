@@ -324,16 +324,22 @@ func BenchmarkWrapWrite(b *testing.B) {
 	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "frames/s")
 }
 
+// partialUDPFrame returns a UDP frame with n bytes of payload, the same
+// frame with only the pseudo-header sum (RFC 768) in its checksum field,
+// as a veth with offloads on hands it over, and that frame's Offload.
+func partialUDPFrame(n int) (full, partial []byte, off nic.Offload) {
+	full = udpFrame(7, payload(1, n))
+	partial = append([]byte(nil), full...)
+	ps := sum(partial[26:34], 17+uint32(len(partial)-34))
+	binary.BigEndian.PutUint16(partial[40:], fold(ps))
+	return full, partial, nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 6}
+}
+
 // TestWrapCompletesPartialChecksum: a frame with only the pseudo-header
 // sum and NeedsChecksum is recorded with its real checksum (tshark judges
 // it good), and passed on unchanged.
 func TestWrapCompletesPartialChecksum(t *testing.T) {
-	full := udpFrame(7, payload(1, 33))
-	partial := append([]byte(nil), full...)
-	// Replace the checksum with the pseudo-header sum (RFC 768) alone.
-	ps := sum(partial[26:34], 17+uint32(len(partial)-34))
-	binary.BigEndian.PutUint16(partial[40:], fold(ps))
-	off := nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 6}
+	full, partial, off := partialUDPFrame(33)
 
 	for _, raw := range []bool{false, true} {
 		a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
@@ -442,11 +448,7 @@ func (g *gatherLink) WriteBatch(frames []nic.Frame) (int, error) {
 // on in its pieces, unchanged; the tee gathers exactly when the link
 // behind it does.
 func TestWrapRecordsPieces(t *testing.T) {
-	full := udpFrame(7, payload(1, 333))
-	partial := append([]byte(nil), full...)
-	ps := sum(partial[26:34], 17+uint32(len(partial)-34))
-	binary.BigEndian.PutUint16(partial[40:], fold(ps))
-	off := nic.Offload{NeedsChecksum: true, CsumStart: 34, CsumOffset: 6}
+	full, partial, off := partialUDPFrame(333)
 	a, b := memlink.Pair(1500, [6]byte{2}, [6]byte{4})
 	defer a.Close()
 	defer b.Close()
