@@ -116,17 +116,34 @@ func (l *Link) waitRing(ready func(fd uintptr) bool) error {
 	return nil
 }
 
-// readRing is ReadBatch on the ring. Caller holds l.rxMu.
-func (l *Link) readRing(frames []nic.Frame) (int, error) {
-	r := &l.ring
+// release hands the blocks finished by the last call back to the kernel.
+func (r *ringState) release() {
 	for _, b := range r.done {
 		atomic.StoreUint32(r.status(b), unix.TP_STATUS_KERNEL)
 	}
 	r.done = r.done[:0]
+}
+
+// readRing is ReadBatch on the ring. Caller holds l.rxMu.
+func (l *Link) readRing(frames []nic.Frame) (int, error) {
+	r := &l.ring
+	r.release()
 	n := 0
 	var bytes uint64
 	for n < len(frames) {
 		if !r.inBlock {
+			if len(r.done) > 0 && r.cur == r.done[0] {
+				// A batch that went round the whole ring is back at a
+				// block it finished: still ours (not handed back until
+				// the next call, its frames may be in frames[:n]) and
+				// still marked TP_STATUS_USER, so it must not be read
+				// again. Return what we have; with nothing, the
+				// finished blocks held no frame and go back now.
+				if n > 0 {
+					break
+				}
+				r.release()
+			}
 			if atomic.LoadUint32(r.status(r.cur))&unix.TP_STATUS_USER == 0 {
 				if n > 0 {
 					break // return what we have rather than wait
