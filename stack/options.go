@@ -58,6 +58,10 @@ type Options struct {
 	// NoGRO turns receive coalescing off (tcp_gro.go): every segment
 	// reaches TCP on its own; for comparisons.
 	NoGRO bool
+	// NoSendRun makes TCP emit its data one segment at a time instead of
+	// in runs of full segments (tcp.Conn.SetSendRun, tcp_conn.go); for
+	// comparisons.
+	NoSendRun bool
 }
 
 func (o *Options) validate() error {

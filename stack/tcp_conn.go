@@ -67,6 +67,11 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 	}
 	c.id = st.nextID.Add(1)
 	c.emitFn = c.emit
+	if !st.s.opts.NoSendRun {
+		// Full segments of new data come as runs of up to one
+		// super-segment's worth, which emitRun cuts.
+		tc.SetSendRun(maxDatagram)
+	}
 	c.timer.init(st.s, c.onTimer)
 	return c
 }
@@ -74,6 +79,10 @@ func newTCPConn(st *tcpStack, cfg *tcp.Config, tc *tcp.Conn, local, remote netip
 // emit encodes one segment of this connection and sends it. It runs under
 // mu, inside tc.Output.
 func (c *TCPConn) emit(seg *tcp.Segment) {
+	if seg.SegSize > 0 {
+		c.emitRun(seg)
+		return
+	}
 	c.emitted++
 	if m := c.st.gsoMax; m > 0 && gsoable(seg) {
 		c.emitGSO(seg, m)
@@ -81,6 +90,20 @@ func (c *TCPConn) emit(seg *tcp.Segment) {
 	}
 	c.flushGSO() // keep the order of segments
 	c.st.send(c.key.local.Addr(), c.key.remote.Addr(), seg)
+}
+
+// emitRun emits a run's segments (tcp.Segment.SegSize) in order, each as
+// emit would have had it alone: into the super-segment under
+// construction, or each on its own on a link that does not segment.
+func (c *TCPConn) emitRun(seg *tcp.Segment) {
+	piece := *seg
+	piece.SegSize = 0
+	p := seg.Payload
+	for off := 0; off+seg.SegSize <= len(p); off += seg.SegSize {
+		piece.Seq = seg.Seq.Add(off)
+		piece.Payload = p[off : off+seg.SegSize]
+		c.emit(&piece)
+	}
 }
 
 // flushLocked emits everything due, re-arms the timer at the state

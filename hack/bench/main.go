@@ -66,6 +66,7 @@ func main() {
 	flag.BoolVar(&tcpboxRing, "tcpbox-ring", false, "tcpbox receives through afpacket's TPACKET_V3 block ring (as -tcpbox-rx v3; the product default is the TPACKET_V2 frame ring)")
 	flag.BoolVar(&tcpboxCopyRx, "tcpbox-copyrx", false, "tcpbox copies every received payload into the receive buffer (stack.Options.CopyReceive), as before frames were lent")
 	flag.BoolVar(&tcpboxCopySend, "tcpbox-copysend", false, "tcpbox copies super-segments' payloads behind their headers instead of sending them from the send buffer (stack.Options.CopySend)")
+	flag.BoolVar(&tcpboxNoSendRun, "tcpbox-nosendrun", false, "tcpbox's TCP emits data one segment at a time instead of in runs (stack.Options.NoSendRun)")
 	flag.BoolVar(&tcpboxNoGRO, "tcpbox-nogro", false, "tcpbox hands every received segment to TCP on its own (stack.Options.NoGRO)")
 	flag.BoolVar(&kernelIngress, "kernel-ingress", false, "leave the kernel routing the AF_PACKET servers' frames (no ingress drop, as before appliance/nicsetup.DropIngress; gVisor and tcpbox alike)")
 	flag.StringVar(&tcpboxBusy, "tcpbox-busypoll", "", "tcpbox's link busy-poll time (a Go duration, 0 for off); empty for the appliance's default (config link.busy_poll)")
@@ -150,6 +151,9 @@ var tcpboxCopySend bool
 // tcpboxNoGRO is -tcpbox-nogro: passed to the tcpbox server as -nogro.
 var tcpboxNoGRO bool
 
+// tcpboxNoSendRun is -tcpbox-nosendrun: passed to the tcpbox server as -nosendrun.
+var tcpboxNoSendRun bool
+
 // kernelIngress is -kernel-ingress: passed to the gVisor and tcpbox
 // servers as -kernel-ingress.
 var kernelIngress bool
@@ -174,6 +178,9 @@ func startServer(tb *testbed, self, kind, mode string) (*server, error) {
 	}
 	if tcpboxNoGRO && kind == "tcpbox" {
 		args = append(args, "-nogro")
+	}
+	if tcpboxNoSendRun && kind == "tcpbox" {
+		args = append(args, "-nosendrun")
 	}
 	if kernelIngress && kind != "kernel" {
 		args = append(args, "-kernel-ingress")

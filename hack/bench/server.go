@@ -48,6 +48,7 @@ func serveMain(args []string) {
 	copySend := fs.Bool("copysend", false, "tcpbox: copy super-segments' payloads behind their headers (stack.Options.CopySend)")
 	copyRx := fs.Bool("copyrx", false, "tcpbox: copy every received payload (stack.Options.CopyReceive) instead of reading from lent frames")
 	noGRO := fs.Bool("nogro", false, "tcpbox: no receive coalescing (stack.Options.NoGRO)")
+	noSendRun := fs.Bool("nosendrun", false, "tcpbox: TCP emits data one segment at a time (stack.Options.NoSendRun)")
 	kernelIngress := fs.Bool("kernel-ingress", false, "gvisor and tcpbox: leave the kernel routing the interface's frames (no ingress drop, as before appliance/nicsetup.DropIngress)")
 	fs.Parse(args)
 	if *cpuprofile != "" {
@@ -82,7 +83,7 @@ func serveMain(args []string) {
 	case "gvisor":
 		listen, stats, closeFn = startGVisor(*iface, *addr, *offloads)
 	case "tcpbox":
-		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, stack.Options{CopyReceive: *copyRx, CopySend: *copySend, NoGRO: *noGRO})
+		listen, stats, closeFn = startTCPBox(*iface, *addr, rxMode(*rx, *ring), *busy, stack.Options{CopyReceive: *copyRx, CopySend: *copySend, NoGRO: *noGRO, NoSendRun: *noSendRun})
 	default:
 		fatalf("unknown server kind %q", *kind)
 	}

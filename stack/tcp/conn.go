@@ -60,12 +60,15 @@ type Conn struct {
 	offerWS            bool // we sent (or will send) a window scale on our SYN
 	peerMSS, sndMSS    int  // peer's MSS option (536 if absent) and our payload per segment
 	userMSS            int  // SetMaxSeg's bound on the MSS we send with; 0: none
-	advMSS, rcvMSS     int
-	tsOff, tsRecent    uint32
-	tsRecentAt         time.Duration
-	lastAckSent        Seq
-	dsack              SACKBlock
-	dsackPending       bool
+	// sendRun is the most payload one emitted segment may carry as a run
+	// of full segments (Segment.SegSize, SetSendRun); 0: one at a time.
+	sendRun         int
+	advMSS, rcvMSS  int
+	tsOff, tsRecent uint32
+	tsRecentAt      time.Duration
+	lastAckSent     Seq
+	dsack           SACKBlock
+	dsackPending    bool
 
 	// Closing.
 	finQueued, finSent bool

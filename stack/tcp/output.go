@@ -104,9 +104,13 @@ func (c *Conn) finish(now time.Duration, s *Segment, emit func(*Segment)) {
 	c.ackNow = false
 	c.delAckAt = 0
 	c.unackedRcv = 0
-	c.stats.segsOut++
+	segs := 1
+	if s.SegSize > 0 {
+		segs = len(s.Payload) / s.SegSize
+	}
+	c.stats.segsOut += uint64(segs)
 	if len(s.Payload) > 0 {
-		c.stats.dataSegsOut++
+		c.stats.dataSegsOut += uint64(segs)
 		c.stats.lastDataSent = now
 	}
 	emit(s)
@@ -227,6 +231,12 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 				now-c.lastSendAt > c.rtt.rto && c.stats.bytesSent > 0 {
 				c.algo.OnEvent(&c.ccs, cc.EventIdleRestart, now) // RFC 5681 §4.1
 			}
+			if c.sendRun > 0 && n == c.sndMSS && !retrans {
+				if c.sendRunOf(now, off, min(usable, avail-1), emit) {
+					sent = true
+					continue
+				}
+			}
 			p := c.snd.slice(off, n)
 			if len(p) == 0 {
 				break // cannot happen with avail > 0; never spin
@@ -280,6 +290,41 @@ func (c *Conn) sendData(now time.Duration, emit func(*Segment)) bool {
 	return sent
 }
 
+// SetSendRun lets Output emit up to bytes of full segments as one
+// run (Segment.SegSize) instead of one segment at a time: for a glue that
+// sends them as one TCP segmentation offload super-segment, or cuts them
+// itself. The segments on the wire, and every piece of the connection's
+// state, are what emitting them one by one would give. 0 turns runs off
+// (the default).
+func (c *Conn) SetSendRun(bytes int) { c.sendRun = max(bytes, 0) }
+
+// sendRunOf sends, as one run (Segment.SegSize), the full segments of new
+// data from send-buffer offset off that room bytes allow, when that is at
+// least two and nothing would treat one of them apart from the others: it
+// reports whether it sent. The caller has decided that a full segment of
+// new data goes now; every further one in the run would be decided the
+// same way by sendData's loop, which this saves its per-segment work:
+// the window and cwnd room shrink by exactly the segments sent, pacing is
+// off, no loss recovery, tail loss probe, F-RTO probe, CWR mark or
+// D-SACK block (which only the first would carry) is pending, and room stops short of the segment that empties the send
+// buffer, which goes alone with PSH (and perhaps FIN).
+func (c *Conn) sendRunOf(now time.Duration, off, room int, emit func(*Segment)) bool {
+	mss := c.sndMSS
+	k := min(room, c.sendRun) / mss
+	if k < 2 || c.inRecovery || c.tlp.newData || c.frto.newData || c.ecn.cwrPending || c.dsackPending || c.pacingRate() != 0 {
+		return false
+	}
+	p := c.snd.slice(off, k*mss) // shorter where the ring wraps
+	if k = len(p) / mss; k < 2 {
+		return false
+	}
+	s := c.seg(c.sndNxt, 0)
+	s.Payload, s.SegSize = p[:k*mss], mss
+	c.transmitted(now, s, false)
+	c.finish(now, s, emit)
+	return true
+}
+
 // transmitted updates the send state for a data or FIN segment about to
 // be emitted.
 func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
@@ -287,8 +332,17 @@ func (c *Conn) transmitted(now time.Duration, s *Segment, retrans bool) {
 	if !retrans && n > 0 && c.ecn.ok {
 		s.ECN = ECNECT0 // new data is ECN-capable (RFC 3168 §6.1.5: retransmissions are not)
 	}
-	c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.inflight())
-	c.pacer.OnSend(now, n)
+	if s.SegSize > 0 {
+		// A run: one record per segment, as if each had been sent alone.
+		inflight := c.inflight()
+		for off := 0; off < n; off += s.SegSize {
+			c.txq.sent(&c.rs, now, s.Seq.Add(off), s.Seq.Add(off+s.SegSize), inflight+off)
+		}
+		c.pacer.OnSend(now, s.SegSize)
+	} else {
+		c.txq.sent(&c.rs, now, s.Seq, s.Seq.Add(s.Len()), c.inflight())
+		c.pacer.OnSend(now, n)
+	}
 	if c.sackOK && !retrans {
 		c.sb.pipe += s.Len()
 		if c.inRecovery {

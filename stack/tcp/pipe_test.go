@@ -39,6 +39,13 @@ type pipe struct {
 	logf func(format string, a ...any)
 	// onSendA, when set, sees every segment a emits, when it does.
 	onSendA func(now time.Duration, s *Segment)
+	// sendRun, when set, is both sides' SetSendRun; send cuts the runs
+	// they emit into segments, as the glue does.
+	sendRun int
+	// onWire, when set, sees every segment sent each way (a run's
+	// segments one by one), lost or not; runs counts the runs.
+	onWire func(toB bool, s *Segment)
+	runs   int
 	// lend, when set, offers every payload to the receive buffer
 	// (Segment.Lender) and poisons payload memory the moment it is no
 	// longer the receiver's: at the end of Input when not taken, at
@@ -103,6 +110,20 @@ func newPipe(t testing.TB, cfgA, cfgB Config, seed uint64, loss float64) *pipe {
 }
 
 func (p *pipe) send(toB bool, s *Segment) {
+	if s.SegSize > 0 {
+		p.runs++
+		piece := *s
+		piece.SegSize = 0
+		for off := 0; off < len(s.Payload); off += s.SegSize {
+			piece.Seq = s.Seq.Add(off)
+			piece.Payload = s.Payload[off : off+s.SegSize]
+			p.send(toB, &piece)
+		}
+		return
+	}
+	if p.onWire != nil {
+		p.onWire(toB, s)
+	}
 	p.sent++
 	if p.planPos < len(p.plan) {
 		b := p.plan[p.planPos]
@@ -174,6 +195,7 @@ func (p *pipe) step() bool {
 				p.b.Input(p.now, &f.seg)
 			} else if c := p.l.Input(p.now, pipeA, &f.seg, p.emitB); c != nil {
 				p.b = c
+				c.SetSendRun(p.sendRun)
 				p.l.Accepted()
 			}
 		} else {

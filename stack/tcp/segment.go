@@ -80,6 +80,13 @@ type Segment struct {
 	// stack/tcp_gso.go); the memory itself stays valid, and may be
 	// rewritten once the bytes are acknowledged.
 	Payload []byte
+	// SegSize, on output, is nonzero when the segment is a run (see
+	// Conn.SetSendRun): Payload is several full segments of SegSize bytes,
+	// each to be sent with this header, its sequence number advanced by
+	// the bytes before it. Every piece carries the same ACK, window,
+	// options, flags (ACK, and PSH on none) and ECN codepoint, as TCP
+	// segmentation offload cuts a super-segment. Zero on input.
+	SegSize int
 	// Lender, on input, may let the receive buffer keep Payload's memory
 	// instead of copying it (recvbuf.go); nil means copy.
 	Lender PayloadLender
