@@ -98,11 +98,20 @@ func (c *TCPConn) emit(seg *tcp.Segment) {
 func (c *TCPConn) emitRun(seg *tcp.Segment) {
 	piece := *seg
 	piece.SegSize = 0
-	p := seg.Payload
-	for off := 0; off+seg.SegSize <= len(p); off += seg.SegSize {
+	p, size := seg.Payload, seg.SegSize
+	for off := 0; off+size <= len(p); {
 		piece.Seq = seg.Seq.Add(off)
-		piece.Payload = p[off : off+seg.SegSize]
+		piece.Payload = p[off : off+size]
+		if c.gso.b != nil && c.st.gsoMax > 0 {
+			// As many pieces as the super-segment has room for, at once.
+			if n := c.gso.joinRun(&piece, p[off:], c.st.gsoMax, c.st.gather); n > 0 {
+				c.emitted += uint64(n / size)
+				off += n
+				continue
+			}
+		}
 		c.emit(&piece)
+		off += size
 	}
 }
 

@@ -110,6 +110,34 @@ func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
 	return true
 }
 
+// joinRun is join for the full segments of a run at once: seg is the
+// first, with its header, and run its payload followed by the others',
+// each len(seg.Payload) bytes. It takes as many as fit in the batch and
+// returns their bytes (0: seg cannot continue the batch).
+func (g *gsoBatch) joinRun(seg *tcp.Segment, run []byte, max int, gather bool) int {
+	if g.closed || seg.Seq != g.next || len(seg.Payload) != g.mss || seg.Flags&tcp.PSH != 0 ||
+		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts || seg.ECN&ecnMask != g.ecn {
+		return 0
+	}
+	b := g.b
+	k := min(len(run), max-b.TotalLen()) / g.mss
+	if k <= 0 {
+		return 0
+	}
+	n := k * g.mss
+	if gather {
+		if !b.extendTail(run[:n]) {
+			return 0
+		}
+	} else {
+		copy(b.buf[b.end:b.end+n], run[:n])
+		b.end += n
+	}
+	g.segs += k
+	g.next = g.next.Add(n)
+	return n
+}
+
 // extendTail appends p to b's tail: to its last slice when p follows it in
 // memory (consecutive segments from the send buffer's ring), else as a
 // new slice (the ring wrapped). It reports false when the tail is full.
