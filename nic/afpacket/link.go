@@ -38,6 +38,10 @@ type Link struct {
 	// rxMu is held by ReadBatch for its whole call, so that Close can
 	// wait for a reader to leave before unmapping the ring.
 	rxMu sync.Mutex
+	// rxHeld (under rxMu): the last ReadBatch returned frames, which
+	// may lie in the ring and stay valid until the next ReadBatch. Close
+	// then leaves the unmapping to that call.
+	rxHeld bool
 	// pendMu is held by RxPending while it looks into the frame ring
 	// (and by Close around the unmapping), so Close cannot unmap it
 	// under RxPending.
@@ -197,14 +201,27 @@ func (l *Link) Close() error {
 	})
 	l.statsMu.Unlock()
 	err := l.file.Close() // wakes a blocked ReadBatch
-	if l.ringMem != nil {
-		// Unmap only once no ReadBatch or RxPending is inside the ring.
-		l.rxMu.Lock()
-		l.pendMu.Lock()
-		unix.Munmap(l.ringMem)
-		l.ringMem = nil
-		l.pendMu.Unlock()
-		l.rxMu.Unlock()
+	// Unmap only once no ReadBatch or RxPending is inside the ring, and
+	// no frame of the last batch is still being worked on: the reader
+	// may be between two ReadBatch calls, with the frames of the last in
+	// hand (the stack closes the link from another goroutine and waits
+	// for its receive loop). Its next ReadBatch unmaps then.
+	l.rxMu.Lock()
+	if !l.rxHeld {
+		l.unmapRing()
 	}
+	l.rxMu.Unlock()
 	return err
+}
+
+// unmapRing unmaps the receive ring, if mapped. Caller holds rxMu, and
+// the Link is closed.
+func (l *Link) unmapRing() {
+	if l.ringMem == nil {
+		return
+	}
+	l.pendMu.Lock()
+	unix.Munmap(l.ringMem)
+	l.ringMem = nil
+	l.pendMu.Unlock()
 }

@@ -264,6 +264,55 @@ func TestTooBig(t *testing.T) {
 	}
 }
 
+// TestCloseWhileFramesHeld: the stack closes its link from another
+// goroutine while its receive loop may still be working on the last
+// batch, whose frames lie in the ring. Close must leave them readable
+// (it unmapped the ring under them, and the reader faulted) until the
+// reader's next ReadBatch, which reports the link closed.
+func TestCloseWhileFramesHeld(t *testing.T) {
+	bd := newBed(t, Options{}, Options{})
+	want := testFrame(bd.lb.MAC(), bd.la.MAC(), 7, 1000)
+	send(t, bd.la, want)
+	frames := make([]nic.Frame, 8)
+	got := make(chan *nic.Frame, 1)
+	go func() {
+		for {
+			n, err := bd.lb.ReadBatch(frames)
+			if err != nil {
+				got <- nil
+				return
+			}
+			for i := range frames[:n] {
+				if d := frames[i].Data; len(d) >= 18 && binary.BigEndian.Uint16(d[12:]) == testType {
+					got <- &frames[i] // held: no ReadBatch until the test is done with it
+					return
+				}
+			}
+		}
+	}()
+	var f *nic.Frame
+	select {
+	case f = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the test frame did not arrive")
+	}
+	if f == nil {
+		t.Fatal("ReadBatch failed")
+	}
+	if err := bd.lb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(f.Data, want) {
+		t.Fatal("the held frame changed under Close")
+	}
+	if _, err := bd.lb.ReadBatch(frames); !errors.Is(err, nic.ErrClosed) {
+		t.Fatalf("ReadBatch after Close: %v", err)
+	}
+	if bd.lb.ringMem != nil {
+		t.Fatal("the ring is still mapped after the reader's last ReadBatch")
+	}
+}
+
 func TestCloseWakesReader(t *testing.T) {
 	bd := newBed(t, Options{}, Options{})
 	done := make(chan error, 1)

@@ -21,6 +21,7 @@ func rerunReceiveTests(t *testing.T, mode *bool) {
 	t.Run("DropsCounted", TestDropsCounted)
 	t.Run("TooBig", TestTooBig)
 	t.Run("CloseWakesReader", TestCloseWakesReader)
+	t.Run("CloseWhileFramesHeld", TestCloseWhileFramesHeld)
 	t.Run("ZeroAllocs", TestZeroAllocs)
 	t.Run("OffloadPartialChecksumReceived", TestOffloadPartialChecksumReceived)
 	t.Run("RxPending", TestRxPending)

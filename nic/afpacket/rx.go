@@ -105,17 +105,23 @@ func (r *rxState) recv(fd uintptr) bool {
 func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 	l.rxMu.Lock()
 	defer l.rxMu.Unlock()
+	l.rxHeld = false // the last batch's frames are given back
 	if l.closed.Load() {
+		l.unmapRing() // Close left it while those frames were held
 		return 0, nic.ErrClosed
 	}
 	if len(frames) == 0 {
 		return 0, nil
 	}
 	if l.fring.mem != nil {
-		return l.readFrameRing(frames)
+		n, err := l.readFrameRing(frames)
+		l.rxHeld = n > 0
+		return n, err
 	}
 	if l.ringMem != nil {
-		return l.readRing(frames)
+		n, err := l.readRing(frames)
+		l.rxHeld = n > 0
+		return n, err
 	}
 	r := &l.rx
 	var pollUntil time.Time // the busy-poll phase's end, once started
