@@ -25,6 +25,9 @@ const rxBatch = 128
 
 // Stack is one userspace TCP/IP stack on one link.
 type Stack struct {
+	// tcpState is the TCP glue's state (tcp_stack.go), made on first use.
+	tcpState atomic.Pointer[tcpStack]
+
 	link  nic.Link
 	mac   [6]byte
 	mtu   int

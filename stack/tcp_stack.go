@@ -49,27 +49,20 @@ type tcpStack struct {
 	stallGraces atomic.Uint64
 }
 
-// tcpStacks holds each Stack's TCP state. The Stack struct has no field
-// for it (the core and the glue were written side by side); the entry is
-// made on first use and removed when the stack closes, by the goroutine
-// that waits for that.
-var tcpStacks sync.Map // *Stack -> *tcpStack
-
-// tcp returns the stack's TCP state, making it on first use.
+// tcp returns the stack's TCP state (Stack.tcpState), making it on first
+// use. Every received segment asks, so it is one atomic load.
 func (s *Stack) tcp() *tcpStack {
-	if v, ok := tcpStacks.Load(s); ok {
-		return v.(*tcpStack)
+	if t := s.tcpState.Load(); t != nil {
+		return t
 	}
 	t := newTCPStack(s)
-	v, loaded := tcpStacks.LoadOrStore(s, t)
-	if loaded {
-		return v.(*tcpStack)
+	if !s.tcpState.CompareAndSwap(nil, t) {
+		return s.tcpState.Load() // another goroutine made it first
 	}
 	// Owner: ends when the stack closes (s.done).
 	go func() {
 		<-s.done
 		t.shutdown()
-		tcpStacks.Delete(s)
 	}()
 	return t
 }

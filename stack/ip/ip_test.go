@@ -285,3 +285,28 @@ func FuzzReassembly(f *testing.F) {
 		}
 	})
 }
+
+// TestBroadcastEveryLength: the directed broadcast is the prefix's
+// address with every host bit set, for every prefix length below /31,
+// whatever host bits the configured address has; none for /31, /32.
+func TestBroadcastEveryLength(t *testing.T) {
+	for _, addr := range []string{"198.18.0.1", "198.19.255.254", "10.1.2.3", "0.0.0.0", "255.255.255.255"} {
+		for bits := 0; bits <= 32; bits++ {
+			p := netip.PrefixFrom(netip.MustParseAddr(addr), bits)
+			got := Routes{Prefix: p}.Broadcast()
+			if bits >= 31 {
+				if got.IsValid() {
+					t.Errorf("%v: broadcast %v, want none", p, got)
+				}
+				continue
+			}
+			want := p.Masked().Addr().As4()
+			for i := bits; i < 32; i++ {
+				want[i/8] |= 0x80 >> (i % 8)
+			}
+			if got != netip.AddrFrom4(want) {
+				t.Errorf("%v: broadcast %v, want %v", p, got, netip.AddrFrom4(want))
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package ip
 
 import (
+	"encoding/binary"
 	"errors"
 	"net/netip"
 )
@@ -27,11 +28,13 @@ func (r Routes) Broadcast() netip.Addr {
 	if !r.Prefix.IsValid() || r.Prefix.Bits() >= 31 {
 		return netip.Addr{}
 	}
-	a := r.Prefix.Masked().Addr().As4()
-	bits := r.Prefix.Bits()
-	for i := bits; i < 32; i++ {
-		a[i/8] |= 0x80 >> (i % 8)
+	if !r.Prefix.Addr().Is4() {
+		return netip.Addr{}
 	}
+	// Every received and sent datagram asks: one OR, not a loop over bits.
+	a := r.Prefix.Addr().As4()
+	v := binary.BigEndian.Uint32(a[:]) | (1<<(32-r.Prefix.Bits()) - 1)
+	binary.BigEndian.PutUint32(a[:], v)
 	return netip.AddrFrom4(a)
 }
 
