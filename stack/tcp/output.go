@@ -305,9 +305,10 @@ func (c *Conn) SetSendRun(bytes int) { c.sendRun = max(bytes, 0) }
 // new data goes now; every further one in the run would be decided the
 // same way by sendData's loop, which this saves its per-segment work:
 // the window and cwnd room shrink by exactly the segments sent, pacing is
-// off, no loss recovery, tail loss probe, F-RTO probe, CWR mark or
-// D-SACK block (which only the first would carry) is pending, and room stops short of the segment that empties the send
-// buffer, which goes alone with PSH (and perhaps FIN).
+// off, no loss recovery, tail loss probe, F-RTO probe, CWR mark or D-SACK
+// block (which only the first would carry) is pending, and room stops
+// short of the segment that empties the send buffer, which goes alone
+// with PSH (and perhaps FIN).
 func (c *Conn) sendRunOf(now time.Duration, off, room int, emit func(*Segment)) bool {
 	mss := c.sndMSS
 	k := min(room, c.sendRun) / mss
