@@ -102,8 +102,9 @@ type Stats struct {
 	// The receive wait, where the link can tell (afpacket's frame ring,
 	// the default): RxWaitBatches counts receive batches whose oldest
 	// frame's wait was measured, from the kernel's receive timestamp
-	// (when it reached the ring) to the reader taking it, and RxWaitMicros sums those waits in
-	// microseconds; over an interval their ratio is the mean wait.
+	// (when it reached the ring) to the reader taking it, and
+	// RxWaitMicros sums those waits in microseconds; over an interval
+	// their ratio is the mean wait.
 	// RxWaitOver100us and RxWaitOver1ms count the batches that waited
 	// longer than that. A stack that keeps up reads frames within
 	// microseconds: long waits mean it was busy or not scheduled.

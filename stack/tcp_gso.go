@@ -80,16 +80,18 @@ func (c *TCPConn) emitGSO(seg *tcp.Segment, max int) {
 	}
 }
 
-// join appends seg's payload to the batch if it continues it: a copy
-// behind the others, or, when the link gathers, a reference to where it
-// lies in the send buffer (the batch's tail; see below).
-func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
-	p := seg.Payload
-	if g.closed || seg.Seq != g.next || len(p) > g.mss ||
-		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts || seg.ECN&ecnMask != g.ecn ||
-		g.b.TotalLen()+len(p) > max {
-		return false
-	}
+// continues reports whether seg may follow the batch: in sequence, behind
+// segments that were all full, with the header every piece will carry.
+func (g *gsoBatch) continues(seg *tcp.Segment) bool {
+	return !g.closed && seg.Seq == g.next &&
+		seg.Ack == g.ack && seg.Window == g.window && seg.Options == g.opts && seg.ECN&ecnMask == g.ecn
+}
+
+// add appends p, segs segments' payload, to the batch: a copy behind the
+// others, or, when the link gathers, a reference to where it lies in the
+// send buffer (the batch's tail; see extendTail). The caller has checked
+// that it fits; false when the tail has no room for another piece.
+func (g *gsoBatch) add(p []byte, segs int, gather bool) bool {
 	b := g.b
 	if gather {
 		if !b.extendTail(p) {
@@ -99,13 +101,22 @@ func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
 		copy(b.buf[b.end:b.end+len(p)], p)
 		b.end += len(p)
 	}
-	g.segs++
+	g.segs += segs
 	g.next = g.next.Add(len(p))
+	return true
+}
+
+// join appends seg's payload to the batch if it continues it.
+func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
+	p := seg.Payload
+	if !g.continues(seg) || len(p) > g.mss || g.b.TotalLen()+len(p) > max || !g.add(p, 1, gather) {
+		return false
+	}
 	if len(p) < g.mss || seg.Flags&tcp.PSH != 0 {
 		// Only the last piece may be short or pushed (the kernel keeps
 		// PSH on the last piece only).
 		g.closed = true
-		b.buf[b.off+13] |= uint8(tcp.PSH)
+		g.b.buf[g.b.off+13] |= uint8(tcp.PSH)
 	}
 	return true
 }
@@ -115,27 +126,14 @@ func (g *gsoBatch) join(seg *tcp.Segment, max int, gather bool) bool {
 // each len(seg.Payload) bytes. It takes as many as fit in the batch and
 // returns their bytes (0: seg cannot continue the batch).
 func (g *gsoBatch) joinRun(seg *tcp.Segment, run []byte, max int, gather bool) int {
-	if g.closed || seg.Seq != g.next || len(seg.Payload) != g.mss || seg.Flags&tcp.PSH != 0 ||
-		seg.Ack != g.ack || seg.Window != g.window || seg.Options != g.opts || seg.ECN&ecnMask != g.ecn {
+	if !g.continues(seg) || len(seg.Payload) != g.mss || seg.Flags&tcp.PSH != 0 {
 		return 0
 	}
-	b := g.b
-	k := min(len(run), max-b.TotalLen()) / g.mss
-	if k <= 0 {
+	k := min(len(run), max-g.b.TotalLen()) / g.mss
+	if k <= 0 || !g.add(run[:k*g.mss], k, gather) {
 		return 0
 	}
-	n := k * g.mss
-	if gather {
-		if !b.extendTail(run[:n]) {
-			return 0
-		}
-	} else {
-		copy(b.buf[b.end:b.end+n], run[:n])
-		b.end += n
-	}
-	g.segs += k
-	g.next = g.next.Add(n)
-	return n
+	return k * g.mss
 }
 
 // extendTail appends p to b's tail: to its last slice when p follows it in

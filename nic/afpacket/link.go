@@ -187,7 +187,9 @@ func (l *Link) noteRxWait(sec, nsec uint32) {
 	}
 }
 
-// Close closes the socket; a blocked ReadBatch returns ErrClosed.
+// Close closes the socket; a blocked ReadBatch returns ErrClosed. The
+// frames of the last batch stay readable until the reader's next
+// ReadBatch, which then unmaps the ring.
 func (l *Link) Close() error {
 	if l.closed.Swap(true) {
 		return nil

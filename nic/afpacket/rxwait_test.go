@@ -26,7 +26,7 @@ func TestRxWait(t *testing.T) {
 	t.Logf("%d batches, %d us in all, %d over 100 us, %d over 1 ms", batches, micros, over100us, over1ms)
 	if ringMode || recvmmsgMode {
 		if batches != 0 || micros != 0 {
-			t.Fatalf("the ring-less path measured %d batches, %d us", batches, micros)
+			t.Fatalf("a receive path without the measurement measured %d batches, %d us", batches, micros)
 		}
 		return
 	}

@@ -25,10 +25,7 @@ type Routes struct {
 // Broadcast is the directed broadcast address of the prefix (all host
 // bits set), or the invalid Addr for /31 and /32 (RFC 3021).
 func (r Routes) Broadcast() netip.Addr {
-	if !r.Prefix.IsValid() || r.Prefix.Bits() >= 31 {
-		return netip.Addr{}
-	}
-	if !r.Prefix.Addr().Is4() {
+	if !r.Prefix.IsValid() || !r.Prefix.Addr().Is4() || r.Prefix.Bits() >= 31 {
 		return netip.Addr{}
 	}
 	// Every received and sent datagram asks: one OR, not a loop over bits.
