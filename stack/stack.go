@@ -140,6 +140,7 @@ func New(link nic.Link, opts Options) (*Stack, error) {
 	}
 
 	s.txq.kick = make(chan struct{}, 1)
+	s.txq.written.L = &s.txq.mu
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.runTimers(s.done) }()
 	go func() { defer s.wg.Done(); s.rxLoop() }()

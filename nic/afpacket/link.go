@@ -34,7 +34,7 @@ type Link struct {
 	// fring is the default receive path; rx is used with Options.Recvmmsg,
 	// ring with Options.Ring.
 	fring frameRing
-	tx    txState
+	tx    txStates
 	// rxMu is held by ReadBatch for its whole call, so that Close can
 	// wait for a reader to leave before unmapping the ring.
 	rxMu sync.Mutex

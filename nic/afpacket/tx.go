@@ -4,7 +4,7 @@ package afpacket
 
 import (
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -12,10 +12,51 @@ import (
 	"github.com/tcpbox/tcpbox/nic"
 )
 
-// txState holds the sendmmsg vectors; WriteBatch may be called from
-// several goroutines, so they are used under mu.
+// txStates are the sendmmsg vectors of the WriteBatch calls in progress.
+// WriteBatch may be called from several goroutines; each call takes a
+// txState of its own, so their system calls run side by side (the stack
+// keeps the frames of one flow in one call at a time). One txState is
+// made with the link, more only when calls overlap, up to maxTxStates;
+// a call beyond that waits for one to be free.
+type txStates struct {
+	free  chan *txState
+	made  atomic.Int32
+	batch int
+}
+
+// maxTxStates bounds the WriteBatch calls in system calls at once.
+const maxTxStates = 4
+
+func (ts *txStates) init(l *Link, batch int) {
+	ts.batch = batch
+	ts.free = make(chan *txState, maxTxStates)
+	t := new(txState)
+	t.init(l, batch)
+	ts.made.Store(1)
+	ts.free <- t
+}
+
+// get takes a free txState, making one if all are busy and fewer than
+// maxTxStates exist.
+func (ts *txStates) get(l *Link) *txState {
+	select {
+	case t := <-ts.free:
+		return t
+	default:
+	}
+	if ts.made.Add(1) <= maxTxStates {
+		t := new(txState)
+		t.init(l, ts.batch)
+		return t
+	}
+	ts.made.Add(-1)
+	return <-ts.free
+}
+
+func (ts *txStates) put(t *txState) { ts.free <- t }
+
+// txState holds one WriteBatch call's sendmmsg vectors.
 type txState struct {
-	mu   sync.Mutex
 	l    *Link
 	hdrs [][vnetHdrLen]byte
 	iovs []unix.Iovec
@@ -100,9 +141,8 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	if l.closed.Load() {
 		return 0, nic.ErrClosed
 	}
-	t := &l.tx
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t := l.tx.get(l)
+	defer l.tx.put(t)
 	done := 0
 	for done < len(frames) {
 		k := 0
@@ -142,7 +182,7 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 			k++
 		}
 		if k > 0 {
-			if err := l.sendAll(k); err != nil {
+			if err := l.sendAll(t, k); err != nil {
 				return done, err
 			}
 			l.txFrames.Add(uint64(k))
@@ -156,10 +196,9 @@ func (l *Link) WriteBatch(frames []nic.Frame) (int, error) {
 	return done, nil
 }
 
-// sendAll sends msgs[0:k], dropping and counting what the kernel refuses.
-// Caller holds t.mu.
-func (l *Link) sendAll(k int) error {
-	t := &l.tx
+// sendAll sends t.msgs[0:k], dropping and counting what the kernel
+// refuses.
+func (l *Link) sendAll(t *txState, k int) error {
 	defer func() {
 		// Do not keep the caller's buffers reachable.
 		for i := 0; i < k; i++ {
