@@ -133,8 +133,9 @@ type Stats struct {
 	// RxCoalesced counts received TCP segments joined to the one before
 	// them before TCP saw them (receive coalescing, tcp_gro.go).
 	RxCoalesced uint64
-	// TxHandoffs counts batches of bare ACKs the receive goroutine left to
-	// the transmit goroutine because more frames waited (txq.go).
+	// TxHandoffs counts batches the receive goroutine left to the
+	// transmit goroutine: bare ACKs while more frames waited, or frames
+	// that would have waited for an earlier batch of their flow (txq.go).
 	TxHandoffs uint64
 	// Link is the link's own counters.
 	Link nic.Stats

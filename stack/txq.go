@@ -119,27 +119,37 @@ func (s *Stack) releaseTx() {
 // already waited in the ring stayed unread. Replies with payload, and
 // batches with nothing waiting behind them (request-response), still
 // leave from here: handing them over costs a wake-up that a bare ACK can
-// afford and an echo reply cannot.
+// afford and an echo reply cannot, unless they would wait for an earlier
+// batch of their flow anyway.
 func (s *Stack) releaseRxBatch(full bool) {
 	q := &s.txq
 	q.mu.Lock()
 	q.holders--
-	bare := q.holders == 0 && q.cur != nil && q.big == 0 && !s.closing.Load()
-	if !bare {
-		if q.holders == 0 {
-			q.flush(s)
-		}
+	if q.holders > 0 || q.cur == nil {
+		q.mu.Unlock()
+		return
+	}
+	closing := s.closing.Load()
+	if !closing && q.waitsFor(q.cur) {
+		// An earlier batch of one of these flows is still being written
+		// (txWorker's, mostly: the ACKs of the batch before). Instead of
+		// waiting for it, leave these to txWorker too, which writes them
+		// after it, in order; this goroutine reads on. In an upload with
+		// offloads off the wait took 7% of this goroutine's time, 266 us
+		// each.
+		q.mu.Unlock()
+		s.kickTx()
+		return
+	}
+	if q.big > 0 || closing {
+		q.flush(s)
 		q.mu.Unlock()
 		return
 	}
 	q.mu.Unlock()
 	// Asked outside mu: on the recvmmsg path it is a system call.
 	if full || s.rxPending() {
-		select {
-		case q.kick <- struct{}{}:
-			s.ctr.txHandoffs.Add(1)
-		default: // txWorker has a kick waiting: it takes these frames too
-		}
+		s.kickTx()
 		return
 	}
 	q.mu.Lock()
@@ -147,6 +157,15 @@ func (s *Stack) releaseRxBatch(full bool) {
 		q.flush(s)
 	}
 	q.mu.Unlock()
+}
+
+// kickTx leaves what the queue holds to txWorker.
+func (s *Stack) kickTx() {
+	select {
+	case s.txq.kick <- struct{}{}:
+		s.ctr.txHandoffs.Add(1)
+	default: // txWorker has a kick waiting: it takes these frames too
+	}
 }
 
 // txWorker writes what releaseRxBatch leaves to it, until the stack
@@ -241,7 +260,8 @@ func (q *txQueue) flush(s *Stack) {
 }
 
 // waitsFor reports whether an earlier batch still being written shares a
-// flow with c, which is in q.inflight. Called with q.mu held.
+// flow with c: one before c in q.inflight, or any there for q.cur.
+// Called with q.mu held.
 func (q *txQueue) waitsFor(c *txFrames) bool {
 	for _, x := range q.inflight {
 		if x == c {
