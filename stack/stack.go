@@ -228,12 +228,16 @@ func (s *Stack) rxLoop() {
 			if s.rxOwned {
 				s.gro.on = !s.opts.NoGRO // tcp_gro.go
 			}
+			var bytes int
 			for i := 0; i < n; i++ {
 				if lend {
 					s.lend.i, s.lend.ok = i, true
 				}
+				bytes += len(frames[i].Data)
 				s.input(&frames[i])
 			}
+			s.ctr.rxFrames.Add(uint64(n))
+			s.ctr.rxBytes.Add(uint64(bytes))
 			if lend {
 				s.lend.ok = false
 			}

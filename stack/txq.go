@@ -229,13 +229,11 @@ func (q *txQueue) flush(s *Stack) {
 	// A link reports frames it could not send as n < len (with an
 	// error); those are counted here, the rest as sent.
 	n, _ := s.link.WriteBatch(c.frames)
-	if n < 0 {
-		n = 0
-	}
+	n = min(max(n, 0), len(c.frames))
+	var bytes int
 	for i, f := range c.frames {
 		if i < n {
-			s.ctr.txFrames.Add(1)
-			s.ctr.txBytes.Add(uint64(len(f.Data)))
+			bytes += len(f.Data)
 		} else {
 			s.drop(DropTxError)
 		}
@@ -243,6 +241,8 @@ func (q *txQueue) flush(s *Stack) {
 		c.bufs[i] = nil
 		c.frames[i] = nic.Frame{}
 	}
+	s.ctr.txFrames.Add(uint64(n))
+	s.ctr.txBytes.Add(uint64(bytes))
 	c.bufs, c.frames = c.bufs[:0], c.frames[:0]
 	q.mu.Lock()
 	c.flows = 0 // read by waitsFor, under mu, while c is in inflight
