@@ -36,11 +36,6 @@ import (
 // behind an echo handler's reply to another connection.
 const txBatch = 64
 
-// maxInflight bounds the batches being written at once: afpacket has up
-// to four system calls under way, and a few more wait for the one of
-// their flow.
-const maxInflight = 8
-
 // bareFrame is the longest frame releaseRxBatch may leave to txWorker: an
 // Ethernet, IPv4 and TCP header with 40 bytes of options (an ACK with
 // SACK blocks) is 94 bytes.
@@ -55,9 +50,9 @@ type txQueue struct {
 	kick chan struct{} // wakes txWorker; one place
 
 	// inflight are the batches taken by flushes and not yet written,
-	// oldest first, at most maxInflight; written is signalled (under mu)
-	// when one is done. free are written batches, their slices kept for
-	// reuse: with cur, never more than maxInflight+1 batches exist.
+	// oldest first; written is signalled (under mu) when one is done.
+	// free are written batches, their slices kept for reuse: there are
+	// never more batches than goroutines flushing at once, plus one.
 	inflight []*txFrames
 	written  sync.Cond
 	free     []*txFrames
@@ -196,9 +191,6 @@ func (s *Stack) txWorker() {
 
 func (q *txQueue) push(s *Stack, b *Buffer) {
 	q.mu.Lock()
-	for q.cur != nil && len(q.cur.bufs) >= txBatch {
-		q.flush(s) // it writes them or waits for room; cur stays bounded
-	}
 	c := q.cur
 	if c == nil {
 		if n := len(q.free); n > 0 {
@@ -223,17 +215,10 @@ func (q *txQueue) push(s *Stack, b *Buffer) {
 // flush writes the queued frames and releases their buffers. It is
 // called with q.mu held and returns with it held, but lets it go for the
 // system call: other goroutines may queue, and flush, meanwhile.
-//
-// At most maxInflight batches are taken at once: a flush beyond them
-// waits, and the frames it would have taken may leave with another's.
-// That bounds the batches (and their slices) the queue ever makes.
 func (q *txQueue) flush(s *Stack) {
-	for len(q.inflight) >= maxInflight && q.cur != nil {
-		q.written.Wait()
-	}
 	c := q.cur
 	if c == nil {
-		return // taken, and written or being written, by another flush
+		return
 	}
 	q.cur, q.big = nil, 0
 	q.inflight = append(q.inflight, c)
