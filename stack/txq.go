@@ -36,6 +36,15 @@ import (
 // behind an echo handler's reply to another connection.
 const txBatch = 64
 
+// maxFree bounds the written batches kept for reuse. Goroutines sending
+// at once make a batch each while earlier ones are written, and a batch
+// grows past txBatch frames while its flush waits for its turn; without
+// the bound the queue kept every one it ever made, at its largest. A
+// bound on the batches under way instead (waiting for room before taking
+// one) made the receive goroutine wait behind the writers: the frame ring
+// overflowed while 10,000 connections opened (hack/bench -idle 10000).
+const maxFree = 8
+
 // bareFrame is the longest frame releaseRxBatch may leave to txWorker: an
 // Ethernet, IPv4 and TCP header with 40 bytes of options (an ACK with
 // SACK blocks) is 94 bytes.
@@ -51,8 +60,8 @@ type txQueue struct {
 
 	// inflight are the batches taken by flushes and not yet written,
 	// oldest first; written is signalled (under mu) when one is done.
-	// free are written batches, their slices kept for reuse: there are
-	// never more batches than goroutines flushing at once, plus one.
+	// free are written batches, their slices kept for reuse: at most
+	// maxFree, of txBatch frames each.
 	inflight []*txFrames
 	written  sync.Cond
 	free     []*txFrames
@@ -255,7 +264,9 @@ func (q *txQueue) flush(s *Stack) {
 			break
 		}
 	}
-	q.free = append(q.free, c)
+	if len(q.free) < maxFree && cap(c.bufs) == txBatch {
+		q.free = append(q.free, c)
+	} // else the garbage collector takes it
 	q.written.Broadcast()
 }
 

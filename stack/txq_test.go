@@ -288,3 +288,59 @@ func TestFlowBitSpreads(t *testing.T) {
 		t.Fatal("an ARP frame is not on bit 0")
 	}
 }
+
+// slowLink takes 200 us per WriteBatch and counts the frames it was
+// given.
+type slowLink struct {
+	sinkLink
+	mu     sync.Mutex
+	frames int
+}
+
+func (l *slowLink) WriteBatch(f []nic.Frame) (int, error) {
+	time.Sleep(200 * time.Microsecond)
+	l.mu.Lock()
+	l.frames += len(f)
+	l.mu.Unlock()
+	return len(f), nil
+}
+
+// Many goroutines sending at once through a slow link: every frame is
+// written, and afterwards the queue keeps at most maxFree batches, none
+// grown past txBatch frames.
+func TestTxQueueKeepsLittle(t *testing.T) {
+	l := &slowLink{sinkLink: *newSinkLink()}
+	s, err := New(l, Options{Addr: dutNet, Clock: NewManualClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const senders, each = 500, 16
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				f := txFrame([4]byte{198, 18, byte(g >> 8), byte(g)}, uint16(i%3), 0)
+				b := s.newBuffer(len(f))
+				copy(b.Bytes(), f)
+				s.txq.push(s, b)
+			}
+		}()
+	}
+	wg.Wait()
+	q := &s.txq
+	q.mu.Lock()
+	kept, largest := len(q.free), 0
+	for _, c := range q.free {
+		largest = max(largest, cap(c.bufs), cap(c.frames))
+	}
+	q.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.frames < senders*each || kept > maxFree || largest > txBatch {
+		t.Fatalf("%d of %d frames written; %d batches kept (max %d), the largest for %d frames (max %d)",
+			l.frames, senders*each, kept, maxFree, largest, txBatch)
+	}
+}
