@@ -91,6 +91,18 @@ type pendingLink struct {
 func (l *pendingLink) ReadBatch(f []nic.Frame) (int, error) {
 	switch l.reads.Add(1) {
 	case 1:
+		// The batch comes once the stack's gratuitous ARP is written:
+		// were that still being written, the batch's ARP reply (the
+		// same flow to the transmit queue) would be left to txWorker,
+		// whatever the test case.
+		for end := time.Now().Add(ioTimeout); time.Now().Before(end); time.Sleep(time.Millisecond) {
+			l.sinkLink.mu.Lock()
+			n := l.sinkLink.n
+			l.sinkLink.mu.Unlock()
+			if n > 0 {
+				break
+			}
+		}
 		return copy(f, l.in), nil
 	case 2:
 		close(l.second)
