@@ -83,10 +83,10 @@ func flowBit(frame []byte) uint64 {
 	if len(frame) < eth+wire.IPv4MinHeaderLen || binary.BigEndian.Uint16(frame[12:]) != wire.EtherTypeIPv4 {
 		return 1
 	}
-	ip := frame[eth:]
-	h := uint64(binary.BigEndian.Uint32(ip[16:20])) << 32
-	if ihl := int(ip[0]&0x0f) * 4; (ip[9] == wire.ProtoTCP || ip[9] == wire.ProtoUDP) && len(ip) >= ihl+4 {
-		h |= uint64(binary.BigEndian.Uint32(ip[ihl:]))
+	ip := wire.IPv4(frame[eth:])
+	h := uint64(binary.BigEndian.Uint32(ip[16:20])) << 32 // the destination
+	if p := ip.Protocol(); (p == wire.ProtoTCP || p == wire.ProtoUDP) && len(ip) >= ip.HeaderLen()+4 {
+		h |= uint64(binary.BigEndian.Uint32(ip[ip.HeaderLen():])) // the ports
 	}
 	// splitmix64's finalizer: every input bit moves the top six.
 	h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
@@ -199,6 +199,7 @@ func (s *Stack) txWorker() {
 }
 
 func (q *txQueue) push(s *Stack, b *Buffer) {
+	flow := flowBit(b.Bytes()) // outside mu, which every sender takes
 	q.mu.Lock()
 	c := q.cur
 	if c == nil {
@@ -211,7 +212,7 @@ func (q *txQueue) push(s *Stack, b *Buffer) {
 	}
 	c.bufs = append(c.bufs, b)
 	c.frames = append(c.frames, nic.Frame{Data: b.Bytes(), Tail: b.tail[:b.ntail], Offload: b.gso})
-	c.flows |= flowBit(b.Bytes())
+	c.flows |= flow
 	if b.TotalLen() > bareFrame {
 		q.big++
 	}

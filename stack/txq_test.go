@@ -266,15 +266,11 @@ func TestTxBatchesOrderedPerFlow(t *testing.T) {
 				defer wg.Done()
 				push(a) // no holder: written at once, held by the link
 			}()
-			for { // until the first call is inside WriteBatch
+			waitFor(t, "the first batch inside WriteBatch", func() bool {
 				l.mu.Lock()
-				in := l.inside
-				l.mu.Unlock()
-				if in == 1 {
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
+				defer l.mu.Unlock()
+				return l.inside == 1
+			})
 			push(tc.second)
 			wg.Wait()
 			l.mu.Lock()
