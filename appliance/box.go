@@ -98,9 +98,11 @@ func (b *box) checkEffective(e *config.Config) error {
 	return nil
 }
 
-// stackOptions are the address options of e (config -> stack).
+// stackOptions are the stack options of e (config -> stack): the address
+// and the transmit goroutine's busy polling, which follows the link's
+// (link.busy_poll).
 func stackOptions(e *config.Config) (stack.Options, error) {
-	var o stack.Options
+	o := stack.Options{TxBusyPoll: e.Link.BusyPoll.D()}
 	if e.Address.Mode == "dhcp" {
 		o.DHCP = true
 		return o, nil

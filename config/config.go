@@ -31,7 +31,7 @@ type Link struct {
 	Mode      string   `json:"mode" help:"dedicated: tcpbox owns the whole NIC; macvlan: tcpbox gets a macvlan child with its own MAC and the host keeps the NIC." enum:"dedicated,macvlan" linux:"ip link add type macvlan" applies:"link"`
 	MAC       string   `json:"mac" help:"MAC address tcpbox uses; empty means the interface's own (dedicated) or a stable generated one (macvlan)." linux:"ip link set address" applies:"link"`
 	MTU       int      `json:"mtu" help:"Largest IP packet on the link; the advertised MSS follows from it (MTU - 40)." linux:"ip link set mtu" min:"576" max:"9216" unit:"bytes" applies:"link"`
-	BusyPoll  Duration `json:"busy_poll" help:"After traffic, keep polling the link this long before sleeping: a request arriving meanwhile is answered without a wake-up (lower and steadier request/response latency, for CPU spent only after traffic); 0 turns it off." linux:"net.core.busy_read, SO_BUSY_POLL" min:"1us" max:"10ms" zero:"off" applies:"link"`
+	BusyPoll  Duration `json:"busy_poll" help:"After traffic, keep polling the link this long before sleeping, and keep the transmit goroutine looking for ACKs to send as long: a request arriving meanwhile is answered without a wake-up (lower and steadier request/response latency), and a sender's ACKs leave without waiting for a wake-up (higher upload rates), for CPU spent only after traffic; 0 turns both off." linux:"net.core.busy_read, SO_BUSY_POLL" min:"1us" max:"10ms" zero:"off" applies:"link"`
 }
 
 // Address is tcpbox's own IPv4 configuration.

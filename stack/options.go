@@ -62,6 +62,12 @@ type Options struct {
 	// in runs of full segments (tcp.Conn.SetSendRun, tcp_conn.go); for
 	// comparisons.
 	NoSendRun bool
+	// TxBusyPoll is how long the transmit goroutine (txWorker, txq.go)
+	// keeps looking for the next batch left to it before it sleeps;
+	// while it looks, the receive goroutine leaves it every batch of
+	// bare ACKs. 0 (the default) never polls. The appliance sets the
+	// link's busy_poll.
+	TxBusyPoll time.Duration
 }
 
 func (o *Options) validate() error {
@@ -73,6 +79,9 @@ func (o *Options) validate() error {
 	}
 	if o.Addr.IsValid() && !o.Addr.Addr().Is4() {
 		return fmt.Errorf("stack: address %v is not IPv4", o.Addr)
+	}
+	if o.TxBusyPoll < 0 || o.TxBusyPoll > time.Second {
+		return fmt.Errorf("stack: TxBusyPoll %v outside 0 to 1s", o.TxBusyPoll)
 	}
 	if o.Gateway.IsValid() && (!o.Gateway.Is4() || !o.Addr.Contains(o.Gateway)) {
 		return fmt.Errorf("stack: gateway %v is not on-link in %v", o.Gateway, o.Addr)

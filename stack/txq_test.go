@@ -83,6 +83,7 @@ type pendingLink struct {
 	wait     bool
 	reads    atomic.Int32
 	second   chan struct{} // closed by the second ReadBatch
+	gate     chan struct{} // if set, the batch comes once it is closed
 	replies  int           // echo replies the batch causes
 	mu       sync.Mutex
 	sawReads int32 // ReadBatch calls begun when the replies were written
@@ -91,6 +92,9 @@ type pendingLink struct {
 func (l *pendingLink) ReadBatch(f []nic.Frame) (int, error) {
 	switch l.reads.Add(1) {
 	case 1:
+		if l.gate != nil {
+			<-l.gate
+		}
 		// The batch comes once the stack's gratuitous ARP is written:
 		// were that still being written, the batch's ARP reply (the
 		// same flow to the transmit queue) would be left to txWorker,
@@ -128,20 +132,25 @@ func (l *pendingLink) WriteBatch(f []nic.Frame) (int, error) {
 	return l.sinkLink.WriteBatch(f)
 }
 
-// A batch that causes only bare frames, received while more frames wait,
-// is written by the transmit goroutine while the receive goroutine reads
-// on; replies with payload, or replies with nothing waiting behind them,
-// leave from the receive goroutine before it reads again.
+// A batch that causes only bare frames, received while more frames wait
+// or while the transmit goroutine busy-polls for work, is written by the
+// transmit goroutine while the receive goroutine reads on; replies with
+// payload, or replies with nothing waiting behind them and the transmit
+// goroutine asleep, leave from the receive goroutine before it reads
+// again.
 func TestHandOffBareReplies(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		size    int // echo payload
 		pending bool
+		polling bool // txWorker busy-polls (Options.TxBusyPoll) when the batch comes
 		handoff bool
 	}{
-		{"bare-pending", 8, true, true},
-		{"bare-idle", 8, false, false},
-		{"payload-pending", 1000, true, false},
+		{"bare-pending", 8, true, false, true},
+		{"bare-idle", 8, false, false, false},
+		{"bare-idle-polling", 8, false, true, true},
+		{"payload-pending", 1000, true, false, false},
+		{"payload-polling", 1000, false, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const echoes = 20
@@ -150,11 +159,23 @@ func TestHandOffBareReplies(t *testing.T) {
 			for i := range echoes {
 				l.in = append(l.in, nic.Frame{Data: ipFrame(wire.IPv4Header{Protocol: wire.ProtoICMP}, echoRequest(1, uint16(i), make([]byte, tc.size)))})
 			}
-			s, err := New(l, Options{Addr: dutNet, Clock: NewManualClock()})
+			o := Options{Addr: dutNet, Clock: NewManualClock()}
+			if tc.polling {
+				l.gate = make(chan struct{})
+				o.TxBusyPoll = time.Second
+			}
+			s, err := New(l, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			if tc.polling {
+				// One kick (not counted as a hand-off) starts txWorker
+				// polling; the batch comes once it does.
+				s.txq.kick <- struct{}{}
+				waitFor(t, "txWorker polling", s.txq.polling.Load)
+				close(l.gate)
+			}
 			deadline := time.Now().Add(2 * ioTimeout)
 			for s.Stats().TxFrames < echoes+1 {
 				if time.Now().After(deadline) {
@@ -350,5 +371,38 @@ func TestTxQueueKeepsLittle(t *testing.T) {
 	if l.frames < senders*each || kept > maxFree || largest > txBatch {
 		t.Fatalf("%d of %d frames written; %d batches kept (max %d), the largest for %d frames (max %d)",
 			l.frames, senders*each, kept, maxFree, largest, txBatch)
+	}
+}
+
+// txWorker busy-polls for Options.TxBusyPoll after a batch, then sleeps;
+// without the option it never polls.
+func TestTxWorkerPollsThenSleeps(t *testing.T) {
+	for _, d := range []time.Duration{0, 20 * time.Millisecond} {
+		s, err := New(newSinkLink(), Options{Addr: dutNet, Clock: NewManualClock(), TxBusyPoll: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		s.txq.kick <- struct{}{}
+		polled := false
+		for end := time.Now().Add(ioTimeout); time.Now().Before(end); time.Sleep(100 * time.Microsecond) {
+			if s.txq.polling.Load() {
+				polled = true
+			} else if polled || (d == 0 && time.Since(start) > 50*time.Millisecond) {
+				break
+			}
+		}
+		took := time.Since(start)
+		stillPolling := s.txq.polling.Load()
+		s.Close()
+		if polled != (d > 0) || stillPolling {
+			t.Fatalf("TxBusyPoll %v: polled %v, still polling after %v %v", d, polled, took, stillPolling)
+		}
+		if d > 0 && took < d {
+			t.Fatalf("TxBusyPoll %v: stopped polling after %v", d, took)
+		}
+	}
+	if _, err := New(newSinkLink(), Options{Addr: dutNet, TxBusyPoll: -time.Second}); err == nil {
+		t.Fatal("a negative TxBusyPoll was accepted")
 	}
 }

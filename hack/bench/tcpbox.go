@@ -41,6 +41,7 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (
 		fatalf("tcpbox: %v", err)
 	}
 	so.Addr = netip.MustParsePrefix(cidr)
+	so.TxBusyPoll = busy // as the appliance does (link.busy_poll)
 	s, err := stack.New(link, so)
 	if err != nil {
 		fatalf("tcpbox: %v", err)

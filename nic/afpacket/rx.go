@@ -5,7 +5,6 @@ package afpacket
 import (
 	"errors"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -68,16 +67,6 @@ func (r *rxState) init(l *Link, batch int) {
 	}
 	r.fn = r.recv
 }
-
-// busyYieldEvery is how many busy-poll tries pass between two
-// sched_yield calls. hack/bench, 64-byte framed echo and connection rate
-// against the kernel, six interleaved rounds each (docs/performance.md):
-// yielding at every try cost connections per second (0.62 of the
-// kernel's against 0.90 without busy polling), never yielding left the
-// echo's p99 at 2.3 times the kernel's (a peer woken onto our CPU waited
-// for it), every 4th try gave 0.88, and p50/p99 1.44/1.41 times the
-// kernel's against 1.98/1.92 without busy polling.
-const busyYieldEvery = 4
 
 // recv runs inside RawConn.Read: false asks the poller to wait for the
 // socket to become readable and call again.
@@ -149,7 +138,7 @@ func (l *Link) ReadBatch(frames []nic.Frame) (int, error) {
 				continue
 			}
 			spins++
-			busyPause(spins)
+			nic.BusyPause(spins)
 			continue
 		}
 		if r.err != nil {
@@ -235,24 +224,13 @@ func (r *rxState) spareBuf(size int) *takenBuf {
 	return nb
 }
 
-// busyPause is the pause between two busy-poll tries: it lets the
-// goroutines the last batch woke run on this P, and, every
-// busyYieldEvery tries, the processes on this CPU (a peer on the same
-// machine) too.
-func busyPause(spins int) {
-	runtime.Gosched()
-	if spins%busyYieldEvery == 0 {
-		unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-	}
-}
-
 // spin busy-polls ready (a ring's next slot) for up to l.busy, letting
-// other goroutines and, every busyYieldEvery tries, other processes run
+// other goroutines and, every nic.BusyYieldEvery tries, other processes run
 // between tries: true once ready says so.
 func (l *Link) spin(ready func(uintptr) bool) bool {
 	until := time.Now().Add(l.busy)
 	for spins := 1; ; spins++ {
-		busyPause(spins)
+		nic.BusyPause(spins)
 		if ready(0) {
 			return !l.closed.Load()
 		}
