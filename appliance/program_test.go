@@ -191,6 +191,17 @@ func TestProgramServices(t *testing.T) {
 			t.Errorf("no link %s counter in /api/overview", name)
 		}
 	}
+	// The transmit goroutine's polling follows link.busy_poll; whether
+	// the exchanges above gave it work depends on timing, so only the
+	// counter's presence is checked here (stack's TestHandOffBareReplies
+	// checks its value).
+	found := false
+	for _, c := range ov.Counters {
+		found = found || (c.Layer == "stack" && c.Name == "tx_busy_polled")
+	}
+	if !found {
+		t.Error("no stack tx_busy_polled counter in /api/overview")
+	}
 }
 
 // kernelConn opens a TCP connection from the peer namespace's kernel to

@@ -141,3 +141,22 @@ func TestOverlay(t *testing.T) {
 		t.Error("overlay changed the file's configuration")
 	}
 }
+
+// link.busy_poll sets the transmit goroutine's polling too, with a static
+// address and with DHCP.
+func TestStackOptionsBusyPoll(t *testing.T) {
+	for _, dhcp := range []bool{false, true} {
+		e := config.Defaults()
+		e.Link.BusyPoll = config.Duration(30 * time.Microsecond)
+		if dhcp {
+			e.Address.Mode = "dhcp"
+		}
+		o, err := stackOptions(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.TxBusyPoll != 30*time.Microsecond {
+			t.Errorf("dhcp %v: TxBusyPoll %v, want 30µs", dhcp, o.TxBusyPoll)
+		}
+	}
+}

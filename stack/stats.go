@@ -134,9 +134,14 @@ type Stats struct {
 	// them before TCP saw them (receive coalescing, tcp_gro.go).
 	RxCoalesced uint64
 	// TxHandoffs counts batches the receive goroutine left to the
-	// transmit goroutine: bare ACKs while more frames waited, or frames
-	// that would have waited for an earlier batch of their flow (txq.go).
+	// transmit goroutine: bare ACKs while more frames waited or while
+	// the transmit goroutine polled for work, or frames that would have
+	// waited for an earlier batch of their flow (txq.go).
 	TxHandoffs uint64
+	// TxBusyPolled counts batches the transmit goroutine found while it
+	// busy-polled for work (Options.TxBusyPoll) instead of after a
+	// wake-up.
+	TxBusyPolled uint64
 	// Link is the link's own counters.
 	Link nic.Stats
 }
@@ -165,7 +170,7 @@ type counters struct {
 	udpIn, udpOut                                    atomic.Uint64
 	arpIn, icmpIn, arpConflicts, dhcpIn              atomic.Uint64
 	fragsIn, reassembled, fragsOut                   atomic.Uint64
-	rxLent, rxCoalesced, txHandoffs                  atomic.Uint64
+	rxLent, rxCoalesced, txHandoffs, txBusyPolled    atomic.Uint64
 }
 
 func (s *Stack) drop(r DropReason) { s.ctr.drops[r].Add(1) }
@@ -183,8 +188,8 @@ func (s *Stack) Stats() Stats {
 		DHCPIn:      c.dhcpIn.Load(),
 		FragmentsIn: c.fragsIn.Load(), Reassembled: c.reassembled.Load(), FragmentsOut: c.fragsOut.Load(),
 		RxLent: c.rxLent.Load(), RxCoalesced: c.rxCoalesced.Load(),
-		TxHandoffs: c.txHandoffs.Load(),
-		Link:       s.link.Stats(),
+		TxHandoffs: c.txHandoffs.Load(), TxBusyPolled: c.txBusyPolled.Load(),
+		Link: s.link.Stats(),
 	}
 	for i := range c.drops {
 		st.Drops[i] = c.drops[i].Load()

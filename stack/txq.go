@@ -235,6 +235,7 @@ func (s *Stack) pollTx() bool {
 		nic.BusyPause(spins)
 		select {
 		case <-q.kick:
+			s.ctr.txBusyPolled.Add(1)
 			return true
 		case <-s.done:
 			return false

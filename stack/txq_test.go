@@ -187,6 +187,9 @@ func TestHandOffBareReplies(t *testing.T) {
 			saw := l.sawReads
 			l.mu.Unlock()
 			handoffs := s.Stats().TxHandoffs
+			if polled := s.Stats().TxBusyPolled; polled != map[bool]uint64{false: 0, true: 1}[tc.polling && tc.handoff] {
+				t.Fatalf("txWorker found %d batches by polling", polled)
+			}
 			if tc.handoff {
 				if handoffs != 1 || saw != 2 {
 					t.Fatalf("%d hand-offs, replies written after %d reads; want 1 hand-off, the replies written while the receive goroutine read on", handoffs, saw)

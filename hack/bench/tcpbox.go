@@ -53,7 +53,7 @@ func startTCPBox(iface, cidr, rx string, busy time.Duration, so stack.Options) (
 	stats := func() serverStats {
 		st := link.Stats()
 		ss := s.Stats()
-		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v; stack: %d lent, %d coalesced, %d ACK batches handed off; mean wait in the ring %v, %d of %d batches over 100 us", st, ss.RxLent, ss.RxCoalesced, ss.TxHandoffs,
+		return serverStats{Kind: "tcpbox", RxDropped: st.RxDropped, Note: fmt.Sprintf("link %+v; stack: %d lent, %d coalesced, %d ACK batches handed off (%d found by polling); mean wait in the ring %v, %d of %d batches over 100 us", st, ss.RxLent, ss.RxCoalesced, ss.TxHandoffs, ss.TxBusyPolled,
 			time.Duration(st.RxWaitMicros/max(st.RxWaitBatches, 1))*time.Microsecond, st.RxWaitOver100us, st.RxWaitBatches)}
 	}
 	stop := make(chan struct{})
