@@ -214,7 +214,7 @@ func (s *Stack) txWorker() {
 //
 // Why: a kicked txWorker that sleeps must be woken, and in an upload
 // with offloads off (hack/bench, a Go execution trace of 300 ms) it ran
-// a median of 56 us after the kick when woken onto the receive
+// a median of 55 us after the kick when woken onto the receive
 // goroutine's P and 117 us onto the other, idle one: the idle CPU of a
 // virtual machine is woken through the hypervisor. Meanwhile the ACKs
 // waited and the sender, short of window, sent nothing. While txWorker

@@ -47,6 +47,9 @@ func main() {
 		case "client":
 			clientMain(os.Args[2:])
 			return
+		case "wakes":
+			wakesMain(os.Args[2:])
+			return
 		}
 	}
 	reps := flag.Int("reps", 3, "repetitions of each figure (the median is reported)")

@@ -14,8 +14,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // The benchmark's services, identical on every server under test.
@@ -112,6 +114,8 @@ func serveMain(args []string) {
 		}()
 	}
 	fmt.Println("ready")
+	stopTrace := traceWindow(os.Getenv("BENCH_TRACE"))
+	defer stopTrace()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
@@ -190,4 +194,36 @@ func framedEcho(c net.Conn) {
 			return
 		}
 	}
+}
+
+// traceWindow writes a Go execution trace of this server to file
+// (BENCH_TRACE=FILE): 300 ms of it, from 2.5 s after the server is
+// ready, which is inside the first operation of a run of 3 s or more.
+// The returned function waits for the trace to end. Read it with `go
+// tool trace FILE`, or `go tool trace -pprof=sched FILE` for where
+// goroutines waited to be scheduled (docs/performance.md, round eleven).
+func traceWindow(file string) (wait func()) {
+	if file == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	// Owned by the server: it ends after the window, and serveMain waits
+	// for it before it exits.
+	go func() {
+		defer close(done)
+		time.Sleep(2500 * time.Millisecond)
+		f, err := os.Create(file)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: trace: %v\n", err)
+			return
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: trace: %v\n", err)
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+		trace.Stop()
+	}()
+	return func() { <-done }
 }
