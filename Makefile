@@ -4,7 +4,7 @@
 GO      ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all build test test-race fuzz bench ccbench run run-arm64 run-netns image vet metricscheck
+.PHONY: all build test test-race fuzz bench ccbench run run-arm64 run-netns image vet metricscheck benchcheck
 
 all: build
 
@@ -19,6 +19,12 @@ vet:
 test: vet
 	$(GO) test -count=1 -timeout 28m ./...
 	$(MAKE) metricscheck
+	$(MAKE) benchcheck
+
+# The benchmark command (hack/bench, its own module so gVisor stays out of
+# the product's go.mod) builds, and its trace reader works.
+benchcheck:
+	cd hack/bench && $(GO) vet ./ && $(GO) test -count=1 ./
 
 # /metrics parsed by Prometheus's own text-format parser, in a separate
 # module so the product never depends on Prometheus libraries.
