@@ -86,8 +86,15 @@ func parseSender(out, local string) ([]senderPkt, error) {
 // ACK covering x came to the sender after the retransmission left, and
 // x's round trip (original to that ACK) exceeded the round trip of the
 // newest segment delivered before the retransmission by more than reo:
-// the path held x back longer than any adapted window allows. The string
-// says what the capture shows either way.
+// the path held x back longer than any adapted window allows. A
+// retransmission with no such evidence is excused only when x was the
+// newest data sent: a sender may probe or rescue the tail without
+// evidence of loss (RFC 8985 §7, RFC 6675 §4). A fresh-clone CI run
+// failed once on a retransmission without evidence, in a run whose queue
+// had dropped two frames (real losses, so a recovery, in which tcpbox
+// may rescue the tail); its capture was not kept, so whether that
+// retransmission was of the newest data is not known. The string says
+// what the capture shows either way.
 func reorderEvidence(pkts []senderPkt, x uint32, reo time.Duration) (string, bool) {
 	orig, retx := -1, -1
 	for i, p := range pkts {
@@ -135,6 +142,19 @@ func reorderEvidence(pkts []senderPkt, x uint32, reo time.Duration) (string, boo
 	}
 	origEnd := pkts[orig].seq + uint32(pkts[orig].n)
 	if !hasHigh || !beyond(high, origEnd) {
+		// No evidence of loss: excused only when x was the newest data
+		// sent, which a sender may retransmit without any (the rescue
+		// retransmission of RFC 6675 §4, NextSeg rule 4, or RACK-TLP's
+		// probe, RFC 8985 §7), and which the path then delivered late.
+		newest := true
+		for i := 0; i < retx && newest; i++ {
+			if p := pkts[i]; p.out && p.n > 0 && beyond(p.seq+uint32(p.n), origEnd) {
+				newest = false
+			}
+		}
+		if newest {
+			return "the newest data sent, retransmitted at the tail without evidence of loss (RFC 6675 rescue or RFC 8985 probe)", true
+		}
 		return "nothing sent after it had been delivered when it was retransmitted", false
 	}
 	last := high - 1
@@ -207,6 +227,24 @@ func TestReorderEvidence(t *testing.T) {
 	}
 	if _, ok := reorderEvidence(build(7, 25.1)[:4], 1000, ms(5)); ok {
 		t.Error("excused a retransmission missing from the capture")
+	}
+	// Retransmitted before anything sent after it was delivered: only
+	// the newest segment (a tail probe or rescue) is excused.
+	noEvidence := func(x uint32) []senderPkt {
+		var p []senderPkt
+		for s := uint32(1000); s <= 4000; s += 1000 {
+			p = append(p, senderPkt{at: 0, out: true, seq: s, n: 1000})
+		}
+		return append(p,
+			senderPkt{at: ms(20), ack: x},
+			senderPkt{at: ms(22), out: true, seq: x, n: 1000},
+			senderPkt{at: ms(23), ack: 5000})
+	}
+	if why, ok := reorderEvidence(noEvidence(4000), 4000, ms(5)); !ok {
+		t.Errorf("the newest segment, resent at the tail: not excused (%s)", why)
+	}
+	if why, ok := reorderEvidence(noEvidence(2000), 2000, ms(5)); ok {
+		t.Errorf("a middle segment resent without evidence of loss: excused (%s)", why)
 	}
 	pkts, err := parseSender("1763766000.000000001\t198.18.0.2\t1000\t1000\t1\t\t\n1763766000.020000000\t198.18.0.1\t1\t0\t1000\t2000,3000\t2500,4000\n", "198.18.0.2")
 	if err != nil || len(pkts) != 2 || !pkts[0].out || pkts[1].out || len(pkts[1].sacks) != 2 || pkts[1].sacks[1] != [2]uint32{3000, 4000} || pkts[1].at-pkts[0].at != ms(20)-1 {
