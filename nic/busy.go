@@ -1,6 +1,9 @@
 package nic
 
-import "runtime"
+import (
+	"runtime"
+	"time"
+)
 
 // Busy polling: a goroutine that expects work within microseconds keeps
 // checking for it instead of sleeping, because waking a sleeping
@@ -27,5 +30,21 @@ func BusyPause(spins int) {
 	runtime.Gosched()
 	if spins%BusyYieldEvery == 0 {
 		yieldCPU()
+	}
+}
+
+// BusyPoll calls try, with a BusyPause before each call, until try
+// reports done or d has passed; it returns try's ok when done, false when
+// the time ran out. try runs on the caller's goroutine.
+func BusyPoll(d time.Duration, try func() (ok, done bool)) bool {
+	until := time.Now().Add(d)
+	for spins := 1; ; spins++ {
+		BusyPause(spins)
+		if ok, done := try(); done {
+			return ok
+		}
+		if time.Now().After(until) {
+			return false
+		}
 	}
 }

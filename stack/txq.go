@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/tcpbox/tcpbox/nic"
 	"github.com/tcpbox/tcpbox/stack/wire"
@@ -230,21 +229,17 @@ func (s *Stack) pollTx() bool {
 	q := &s.txq
 	q.polling.Store(true)
 	defer q.polling.Store(false)
-	until := time.Now().Add(d)
-	for spins := 1; ; spins++ {
-		nic.BusyPause(spins)
+	return nic.BusyPoll(d, func() (ok, done bool) {
 		select {
 		case <-q.kick:
 			s.ctr.txBusyPolled.Add(1)
-			return true
+			return true, true
 		case <-s.done:
-			return false
+			return false, true
 		default:
+			return false, false
 		}
-		if time.Now().After(until) {
-			return false
-		}
-	}
+	})
 }
 
 func (q *txQueue) push(s *Stack, b *Buffer) {

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -167,14 +168,14 @@ func (rep *wakeReport) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "trace of %v\n\nwhere each goroutine's time went:\n", rep.span.Round(time.Millisecond))
 	fmt.Fprintln(tw, "goroutine\tstate\tshare\t")
-	for _, role := range sortedKeys(rep.state) {
+	for _, role := range slices.Sorted(maps.Keys(rep.state)) {
 		m := rep.state[role]
 		var total time.Duration
 		for _, d := range m {
 			total += d
 		}
-		states := sortedKeys(m)
-		sort.SliceStable(states, func(i, j int) bool { return m[states[i]] > m[states[j]] })
+		states := slices.Sorted(maps.Keys(m))
+		slices.SortStableFunc(states, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
 		for _, s := range states {
 			if share := float64(m[s]) / float64(total); share >= 0.005 {
 				fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t\n", role, s, 100*share)
@@ -185,12 +186,8 @@ func (rep *wakeReport) print(w io.Writer) {
 	fmt.Fprintln(w, "\nfrom made runnable to running:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "goroutine\tmade runnable by\tran on\tcount\tp50\tp90\tmean\t")
-	keys := make([]wakeKey, 0, len(rep.waits))
-	for k := range rep.waits {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b wakeKey) int {
-		return strings.Compare(a.role+"\x00"+a.by+"\x00"+a.where, b.role+"\x00"+b.by+"\x00"+b.where)
+	keys := slices.SortedFunc(maps.Keys(rep.waits), func(a, b wakeKey) int {
+		return cmp.Or(strings.Compare(a.role, b.role), strings.Compare(a.by, b.by), strings.Compare(a.where, b.where))
 	})
 	for _, k := range keys {
 		v := rep.waits[k]
@@ -203,13 +200,4 @@ func (rep *wakeReport) print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", k.role, k.by, k.where, len(v), us(v[len(v)/2]), us(v[len(v)*9/10]), us(sum/time.Duration(len(v))))
 	}
 	tw.Flush()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

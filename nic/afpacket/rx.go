@@ -224,20 +224,16 @@ func (r *rxState) spareBuf(size int) *takenBuf {
 	return nb
 }
 
-// spin busy-polls ready (a ring's next slot) for up to l.busy, letting
-// other goroutines and, every nic.BusyYieldEvery tries, other processes run
-// between tries: true once ready says so.
+// spin busy-polls ready (a ring's next slot) for up to l.busy
+// (nic.BusyPoll): true once ready says so, false when the time runs out
+// or the link closes.
 func (l *Link) spin(ready func(uintptr) bool) bool {
-	until := time.Now().Add(l.busy)
-	for spins := 1; ; spins++ {
-		nic.BusyPause(spins)
+	return nic.BusyPoll(l.busy, func() (ok, done bool) {
 		if ready(0) {
-			return !l.closed.Load()
+			return !l.closed.Load(), true
 		}
-		if l.closed.Load() || time.Now().After(until) {
-			return false
-		}
-	}
+		return false, l.closed.Load()
+	})
 }
 
 // TakeFrame hands the buffer behind frames[i] of the last ReadBatch to
